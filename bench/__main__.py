@@ -1,0 +1,7 @@
+"""`uv run python -m bench --help`."""
+
+import sys
+
+from bench.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Authentication and authorization: Keycloak access tokens validated locally, roles, policy."""

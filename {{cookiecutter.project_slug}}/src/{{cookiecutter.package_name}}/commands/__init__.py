@@ -1,0 +1,1 @@
+"""Use cases, independent of the transport: every transport calls the same ones."""

@@ -1,0 +1,43 @@
+"""Typed providers: HTTP routes use them via `Depends`, other transports call them directly."""
+
+# scaffold: registry
+
+from collections.abc import AsyncIterator
+from typing import Annotated, cast
+
+from fastapi import Depends
+from starlette.requests import HTTPConnection
+
+from {{ cookiecutter.package_name }}.commands.items import ItemCommands
+from {{ cookiecutter.package_name }}.container import Container
+from {{ cookiecutter.package_name }}.settings import Settings
+from {{ cookiecutter.package_name }}.unit_of_work import UnitOfWork
+
+
+def get_container(connection: HTTPConnection) -> Container:
+    return cast(Container, connection.app.state.container)
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_settings_dep(container: ContainerDep) -> Settings:
+    return container.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+async def get_unit_of_work(container: ContainerDep) -> AsyncIterator[UnitOfWork]:
+    async with container.unit_of_work() as uow:
+        yield uow
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
+
+
+def get_item_commands(uow: UnitOfWorkDep, container: ContainerDep) -> ItemCommands:
+    return ItemCommands(uow, container.cache)
+
+
+ItemCommandsDep = Annotated[ItemCommands, Depends(get_item_commands)]

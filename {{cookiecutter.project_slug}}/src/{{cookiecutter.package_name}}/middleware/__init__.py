@@ -1,0 +1,1 @@
+"""Pure ASGI middleware: cheap, and it sees every connection type, not just HTTP."""

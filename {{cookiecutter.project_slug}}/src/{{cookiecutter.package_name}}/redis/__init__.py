@@ -1,0 +1,1 @@
+"""Redis-backed implementations of the shared interfaces: rate limiter, cache, broadcaster."""

@@ -1,0 +1,43 @@
+"""One Redis client per process, and the circuit breaker every Redis call goes through."""
+
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+
+from {{ cookiecutter.package_name }}.circuit_breaker import CircuitBreaker
+from {{ cookiecutter.package_name }}.settings import RedisSettings
+
+# Errors that mean "Redis is unavailable", as opposed to a bug such as a wrong command.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    OSError,
+    TimeoutError,
+)
+
+
+def create_client(settings: RedisSettings) -> Redis:
+    # A blocking pool queues callers for a connection instead of failing when it is exhausted.
+    pool = BlockingConnectionPool.from_url(
+        settings.url,
+        max_connections=settings.max_connections,
+        timeout=settings.pool_timeout,
+        socket_timeout=settings.socket_timeout,
+        socket_connect_timeout=settings.connect_timeout,
+        # One immediate retry replaces a connection Redis closed while idle; the breaker, not
+        # retries, handles a Redis that is down.
+        retry=Retry(NoBackoff(), retries=1),
+        health_check_interval=30,
+    )
+    return Redis.from_pool(pool)
+
+
+def create_breaker(settings: RedisSettings) -> CircuitBreaker:
+    return CircuitBreaker(
+        "redis",
+        failure_threshold=settings.breaker_failures,
+        reset_timeout=settings.breaker_reset_seconds,
+        failures=UNAVAILABLE,
+    )

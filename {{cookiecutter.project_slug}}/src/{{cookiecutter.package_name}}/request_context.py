@@ -1,0 +1,48 @@
+"""Who is acting and in which request (or message): for logs, problems and the audit log."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+class _ActorSlot:
+    """Mutable on purpose: an actor set deep in a request (a dependency, a worker thread, a
+    child task) lands in the slot that the middleware opened and reads after the response."""
+
+    __slots__ = ("actor",)
+
+    def __init__(self) -> None:
+        self.actor: str | None = None
+
+
+_actor_slot: ContextVar[_ActorSlot | None] = ContextVar("actor_slot", default=None)
+
+
+def current_request_id() -> str | None:
+    return request_id_var.get()
+
+
+@contextmanager
+def actor_scope() -> Iterator[None]:
+    """A fresh, anonymous actor for one request or connection."""
+    token = _actor_slot.set(_ActorSlot())
+    try:
+        yield
+    finally:
+        _actor_slot.reset(token)
+
+
+def set_actor(actor: str | None) -> None:
+    """Name who is acting (e.g. a user id) for the rest of the request or connection."""
+    slot = _actor_slot.get()
+    if slot is None:
+        slot = _ActorSlot()
+        _actor_slot.set(slot)
+    slot.actor = actor
+
+
+def current_actor() -> str | None:
+    slot = _actor_slot.get()
+    return slot.actor if slot is not None else None

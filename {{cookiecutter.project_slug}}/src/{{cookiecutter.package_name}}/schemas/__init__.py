@@ -1,0 +1,1 @@
+"""Pydantic models at the boundary: what commands take and return."""

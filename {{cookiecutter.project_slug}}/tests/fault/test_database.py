@@ -1,0 +1,100 @@
+"""The database refuses, drops a connection mid-request, or is too slow: the app answers 503
+problems with `Retry-After`, readiness fails, and everything recovers without a restart."""
+
+import asyncio
+import logging
+import uuid
+
+import httpx
+import pytest
+
+from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+from tests.fault.conftest import assert_unavailable_problem, database_settings
+from tests.support import TcpProxy, locked_table, through_proxy, until
+
+pytestmark = pytest.mark.fault
+
+
+def new_item() -> dict[str, str]:
+    return {"name": f"fault-{uuid.uuid4().hex[:12]}"}
+
+
+async def test_refused_database_gives_503_problems_then_recovers(
+    proxied_client: httpx.AsyncClient, db_proxy: TcpProxy
+) -> None:
+    assert (await proxied_client.get("/api/v1/items")).status_code == 200
+    await db_proxy.cut()
+
+    assert_unavailable_problem(await proxied_client.get("/api/v1/items"))
+    assert_unavailable_problem(await proxied_client.post("/api/v1/items", json=new_item()))
+    ready = await proxied_client.get("/health/ready")
+    assert_unavailable_problem(ready)
+    assert ready.json()["checks"]["database"] == "unavailable"
+    assert (await proxied_client.get("/health/live")).status_code == 200
+
+    await db_proxy.restore()
+    assert (await proxied_client.get("/health/ready")).status_code == 200
+    assert (await proxied_client.get("/api/v1/items")).status_code == 200
+    assert (await proxied_client.post("/api/v1/items", json=new_item())).status_code == 201
+
+
+async def test_connection_cut_mid_request_gives_503_problem(
+    proxied_client: httpx.AsyncClient, db_proxy: TcpProxy, fault_database_url: str
+) -> None:
+    async with locked_table(fault_database_url, "items") as lock:
+        request = asyncio.create_task(proxied_client.post("/api/v1/items", json=new_item()))
+        await lock.wait_for_waiters()  # the insert is in flight, waiting for the lock
+        await db_proxy.cut()
+        response = await request
+    assert_unavailable_problem(response)
+
+    await db_proxy.restore()
+    assert (await proxied_client.post("/api/v1/items", json=new_item())).status_code == 201
+
+
+async def test_statement_timeout_gives_503_problem(
+    settings: Settings, fault_database_url: str, credentials: dict[str, str]
+) -> None:
+    database = database_settings(fault_database_url, statement_timeout_ms=300)
+    app = create_app(settings.model_copy(update={"database": database}))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=credentials
+        ) as client,
+    ):
+        async with locked_table(fault_database_url, "items"):
+            response = await client.post("/api/v1/items", json=new_item())
+        assert_unavailable_problem(response)
+        assert (await client.post("/api/v1/items", json=new_item())).status_code == 201
+
+
+async def test_startup_retries_until_the_database_answers(
+    settings: Settings,
+    fault_database_url: str,
+    db_proxy: TcpProxy,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = through_proxy(fault_database_url, db_proxy.port)
+    database = database_settings(url, connect_retries=10)
+    app = create_app(settings.model_copy(update={"database": database}))
+    logging.getLogger().addHandler(caplog.handler)  # create_app replaced the root handlers
+    await db_proxy.cut()
+    started = asyncio.Event()
+
+    async def serve() -> None:
+        async with app.router.lifespan_context(app):
+            started.set()
+
+    startup = asyncio.create_task(serve())
+    await until(lambda: any(_event(r) == "dependency_unavailable" for r in caplog.records))
+    assert not started.is_set()
+    await db_proxy.restore()
+    await startup
+    assert started.is_set()
+
+
+def _event(record: logging.LogRecord) -> object:
+    return record.msg.get("event") if isinstance(record.msg, dict) else None

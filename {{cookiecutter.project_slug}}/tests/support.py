@@ -63,6 +63,16 @@ class Server:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def lines_with(self, text: str, wait: float = 10.0) -> list[str]:
+        """Output lines holding `text`. An access line is written just after its response is
+        sent, so give it a moment to land."""
+        deadline = time.monotonic() + wait
+        while True:
+            lines = [line for line in self.output().splitlines() if text in line]
+            if lines or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.05)
+
 
 @contextlib.contextmanager
 def run_server(env: dict[str, str], log_dir: Path, *, timeout: float = 60.0) -> Iterator[Server]:

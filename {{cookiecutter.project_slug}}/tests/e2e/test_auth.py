@@ -1,7 +1,6 @@
 """The real process validates tokens against the local issuer and logs who called, not how."""
 
 import json
-import time
 
 import httpx
 
@@ -20,17 +19,8 @@ def test_access_line_names_the_user_and_never_the_token(server: Server, issuer: 
     token = issuer.token()
     headers = {"Authorization": f"Bearer {token}", "X-Request-ID": "e2e-auth-probe"}
     assert httpx.get(f"{server.url}/api/v1/items", headers=headers).status_code == 200
-    lines = _lines_with("e2e-auth-probe", server)
+    lines = server.lines_with("e2e-auth-probe")
     assert len(lines) == 1, server.output()
     assert json.loads(lines[0])["user_id"] == issuer.claims()["sub"]
     assert token not in server.output()
 
-
-def _lines_with(text: str, server: Server, wait: float = 10.0) -> list[str]:
-    """The access line is written just after the response: give it a moment to land."""
-    deadline = time.monotonic() + wait
-    while True:
-        lines = [line for line in server.output().splitlines() if text in line]
-        if lines or time.monotonic() > deadline:
-            return lines
-        time.sleep(0.05)

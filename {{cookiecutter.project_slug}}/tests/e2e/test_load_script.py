@@ -29,7 +29,9 @@ def scenario_server_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def load_server(server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def load_server(
+    server_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     log_dir: Path = tmp_path_factory.mktemp("load-server")
     with run_server({**server_env, **scenario_server_env()}, log_dir) as running:
         yield running

@@ -12,7 +12,7 @@ from tests.support import Server, client_headers, run_server, stop_server
 def test_served_app_answers_and_logs_one_json_access_line(server: Server) -> None:
     response = httpx.get(f"{server.url}/health/live", headers={"X-Request-ID": "e2e-probe-1"})
     assert response.status_code == 200
-    lines = [line for line in server.output().splitlines() if "e2e-probe-1" in line]
+    lines = server.lines_with("e2e-probe-1")
     assert len(lines) == 1, server.output()
     record = json.loads(lines[0])
     assert record["event"] == "request"

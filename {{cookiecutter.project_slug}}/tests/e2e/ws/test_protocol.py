@@ -77,7 +77,7 @@ async def test_bad_frame_gets_an_error_frame_and_the_connection_stays(
         assert error["code"] == code
         assert (await call(ws, "ping", id=9))["id"] == 9
     # The message's own request id is on its log line, with the connection's id.
-    lines = [line for line in ws_server.output().splitlines() if error["request_id"] in line]
+    lines = ws_server.lines_with(error["request_id"])
     records = [json.loads(line) for line in lines]
     assert [record["event"] for record in records] == ["ws_message"], lines
     assert records[0]["outcome"] == code

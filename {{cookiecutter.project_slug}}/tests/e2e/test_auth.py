@@ -23,4 +23,3 @@ def test_access_line_names_the_user_and_never_the_token(server: Server, issuer: 
     assert len(lines) == 1, server.output()
     assert json.loads(lines[0])["user_id"] == issuer.claims()["sub"]
     assert token not in server.output()
-

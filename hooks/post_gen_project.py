@@ -42,6 +42,17 @@ REQUIRES: dict[str, list[str]] = {
     "docs/auth.md": ["use_keycloak"],
     "docs/adr/0005-local-token-validation-with-pyjwt.md": ["use_keycloak"],
     "scripts/load_ws.py": ["use_websockets"],
+    # Alert rules (with their promtool tests) and Grafana dashboards, one file per feature.
+    "monitoring/prometheus/rules/redis.yml": ["use_redis"],
+    "monitoring/prometheus/tests/redis.test.yml": ["use_redis"],
+    "monitoring/grafana/dashboards/redis.json": ["use_redis"],
+    "monitoring/prometheus/rules/keycloak.yml": ["use_keycloak"],
+    "monitoring/prometheus/tests/keycloak.test.yml": ["use_keycloak"],
+    "monitoring/grafana/dashboards/keycloak.json": ["use_keycloak"],
+    "monitoring/prometheus/rules/websockets.yml": ["use_websockets"],
+    "monitoring/prometheus/tests/websockets.test.yml": ["use_websockets"],
+    "monitoring/grafana/dashboards/websockets.json": ["use_websockets"],
+    "monitoring/grafana/dashboards/websocket-fanout.json": ["use_redis", "use_websockets"],
 }
 
 ENABLED: dict[str, bool] = {

@@ -116,6 +116,8 @@ def settings(database_url: str) -> Settings:
         redis=RedisSettings(url=REDIS_URL, key_prefix=REDIS_PREFIX, connect_retries=0),
 {%- endif %}
         audit=AuditSettings(flush_interval=0),  # tests wait for writes: no batching delay
+        # The metrics tests read pool and dependency gauges: no background probe moves them.
+        health_probe_interval=3600,
     )
 
 

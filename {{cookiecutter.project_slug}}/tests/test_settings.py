@@ -43,6 +43,7 @@ def test_safe_production_settings_load(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"DEBUG": "true"}, "DEBUG"),
         ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS"),
         ({"DATABASE_URL": "postgresql+asyncpg://postgres:postgres@db/app"}, "DATABASE_URL"),
     ],
 )
@@ -55,6 +56,18 @@ def test_unsafe_production_is_refused_naming_the_variable(
 
 def test_development_allows_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load(monkeypatch, {"DEBUG": "true"}).debug is True
+
+
+def test_trusted_proxies_take_addresses_and_cidr_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load(monkeypatch, {"TRUSTED_PROXIES": "10.0.0.1, 172.16.0.0/12, fd00::/8"})
+    assert settings.trusted_proxies == ["10.0.0.1", "172.16.0.0/12", "fd00::/8"]
+
+
+def test_trusted_proxy_that_is_no_address_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(ValidationError, match="TRUSTED_PROXIES: 'traefik'"):
+        load(monkeypatch, {"TRUSTED_PROXIES": "10.0.0.1,traefik"})
 
 
 class _Signing(BaseModel):

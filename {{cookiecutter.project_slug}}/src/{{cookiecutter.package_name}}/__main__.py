@@ -2,11 +2,18 @@
 
 import uvicorn
 
-from {{ cookiecutter.package_name }}.settings import get_settings
+from {{ cookiecutter.package_name }}.settings import Settings, get_settings
+from {{ cookiecutter.package_name }}.worker_metrics import multiprocess_metrics
 
 
 def main() -> None:
     settings = get_settings()
+    # Workers are separate processes: their metrics meet in a directory they all write to.
+    with multiprocess_metrics(settings.web_concurrency):
+        serve(settings)
+
+
+def serve(settings: Settings) -> None:
     uvicorn.run(
         "{{ cookiecutter.package_name }}.main:app",
         host=settings.host,
@@ -15,6 +22,8 @@ def main() -> None:
         log_config=None,  # logging is configured by the app, through structlog
         access_log=False,  # our middleware writes the one access line per request
         server_header=False,
+        # X-Forwarded-* are read by ProxyHeadersMiddleware alone, from TRUSTED_PROXIES only.
+        proxy_headers=False,
         # In-flight requests get this long after SIGTERM; then the lifespan drains and closes.
         timeout_graceful_shutdown=settings.shutdown_timeout,
 {%- if cookiecutter.use_websockets %}

@@ -2,7 +2,8 @@
 
 closed (calls go through) -> `failure_threshold` failures in a row -> open (calls fail at once
 with `CircuitOpenError`) -> after `reset_timeout` -> half-open (one trial call; success closes,
-failure opens again).
+failure opens again). `name` labels the breaker's `circuit_breaker_state` and
+`circuit_breaker_opens_total` series, so each owner gives its breaker a name of its own.
 """
 
 import time
@@ -11,6 +12,8 @@ from contextlib import asynccontextmanager
 from enum import IntEnum
 
 import structlog
+
+from {{ cookiecutter.package_name }}.metrics import breaker_created, breaker_state_changed
 
 logger = structlog.get_logger(__name__)
 
@@ -48,6 +51,7 @@ class CircuitBreaker:
         self._failure_count = 0
         self._opened_at = 0.0
         self._trial_running = False
+        breaker_created(name)
 
     @property
     def state(self) -> CircuitState:
@@ -103,5 +107,8 @@ class CircuitBreaker:
         self._state = state
         log = logger.warning if state is CircuitState.OPEN else logger.info
         log("circuit_state_changed", circuit=self.name, state=state.name.lower())
+        # The gauge follows transitions: an open breaker past its reset timeout reads 2 until
+        # its trial call starts (`state` says half-open already; nothing has changed yet).
+        breaker_state_changed(self.name, state)
         if self._on_state_change is not None:
             self._on_state_change(self.name, state)

@@ -5,7 +5,7 @@ tests swap a field here (e.g. `session_factory`) rather than patching modules.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -42,21 +42,26 @@ from {{ cookiecutter.package_name }}.db import (
 from {{ cookiecutter.package_name }}.events import DiscardingPublisher, EventPublisher
 {%- if cookiecutter.use_redis %}
 from {{ cookiecutter.package_name }}.rate_limit import RateLimiter
+from {{ cookiecutter.package_name }}.readiness import ReadinessCheck, probing
 {%- if cookiecutter.use_websockets %}
 from {{ cookiecutter.package_name }}.redis.broadcaster import RedisBroadcaster
 {%- endif %}
 from {{ cookiecutter.package_name }}.redis.cache import RedisCache
-from {{ cookiecutter.package_name }}.redis.client import create_breaker, create_client
+from {{ cookiecutter.package_name }}.redis.client import (
+    create_breaker,
+    create_client,
+    readiness_check,
+)
 from {{ cookiecutter.package_name }}.redis.rate_limit import RedisRateLimiter
 {%- else %}
 from {{ cookiecutter.package_name }}.rate_limit import InProcessRateLimiter, RateLimiter
+from {{ cookiecutter.package_name }}.readiness import ReadinessCheck, probing
 {%- endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
 from {{ cookiecutter.package_name }}.unit_of_work import UnitOfWork
 
 logger = structlog.get_logger(__name__)
 
-ReadinessCheck = Callable[[], Awaitable[None]]
 APPLICATION_NAME = "{{ cookiecutter.project_slug }}"
 
 
@@ -134,9 +139,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
         stack.push_async_callback(redis.aclose)
         redis_breaker = create_breaker(settings.redis)
 
-        async def redis_ready() -> None:
-            await redis.ping()
-
+        redis_ready = readiness_check(redis)
         await wait_for("redis", redis_ready, attempts=settings.redis.connect_retries)
         readiness["redis"] = redis_ready
         prefix = settings.redis.key_prefix
@@ -153,6 +156,8 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
         rate_limiter: RateLimiter = InProcessRateLimiter()
         cache: Cache = NullCache()
 {%- endif %}
+        # `dependency_up` between readiness requests; stopped before the clients it checks close.
+        await stack.enter_async_context(probing(readiness, interval=settings.health_probe_interval))
 {%- if cookiecutter.use_keycloak %}
 
         # Not a readiness check: cached keys keep validating while Keycloak is down.

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from {{ cookiecutter.package_name }}.metrics import DB_SLOW_QUERIES
+from {{ cookiecutter.package_name }}.pool_metrics import track_pool
 from {{ cookiecutter.package_name }}.settings import DatabaseSettings
 
 logger = structlog.get_logger(__name__)
@@ -40,6 +42,7 @@ def create_engine(settings: DatabaseSettings, application_name: str) -> AsyncEng
         echo=settings.echo,
         connect_args={"timeout": settings.connect_timeout, "server_settings": server_settings},
     )
+    track_pool(engine, max_connections=settings.pool_size + settings.max_overflow)
     if settings.slow_query_ms:
         log_slow_queries(engine, threshold_ms=settings.slow_query_ms)
     return engine
@@ -66,7 +69,8 @@ def is_unavailable(exc: BaseException) -> bool:
 
 
 def log_slow_queries(engine: AsyncEngine, *, threshold_ms: int) -> None:
-    """One `slow_query` warning per statement slower than `threshold_ms` (text, never params)."""
+    """One `slow_query` warning per statement slower than `threshold_ms` (text, never params),
+    counted in `db_slow_queries_total`."""
     threshold = threshold_ms / 1000
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute", named=True)
@@ -78,6 +82,7 @@ def log_slow_queries(engine: AsyncEngine, *, threshold_ms: int) -> None:
         started = conn.info.pop("query_started", None)
         elapsed = time.perf_counter() - (started or time.perf_counter())
         if elapsed >= threshold:
+            DB_SLOW_QUERIES.inc()
             logger.warning(
                 "slow_query",
                 duration_ms=round(elapsed * 1000, 2),

@@ -51,6 +51,10 @@ class BadRequestError(AppError):
     title = "Bad Request"
 
 
+class InvalidHostError(BadRequestError):
+    code = "invalid_host"
+
+
 class UnauthorizedError(AppError):
     status = HTTPStatus.UNAUTHORIZED
     code = "unauthorized"

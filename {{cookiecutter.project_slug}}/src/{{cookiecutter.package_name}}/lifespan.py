@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.container import build_container
+from {{ cookiecutter.package_name }}.metrics import publish_app_info
 from {{ cookiecutter.package_name }}.settings import Settings
 
 logger = structlog.get_logger(__name__)
@@ -17,6 +18,7 @@ logger = structlog.get_logger(__name__)
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     logger.info("startup", environment=settings.environment, version=__version__)
+    publish_app_info(__version__, settings.environment.value)
     async with build_container(settings) as container:
         app.state.container = container
         try:

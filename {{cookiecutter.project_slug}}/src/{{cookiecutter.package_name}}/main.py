@@ -5,9 +5,10 @@ from fastapi import Depends, FastAPI
 {%- else -%}
 from fastapi import FastAPI
 {%- endif %}
+from starlette.middleware.cors import CORSMiddleware
 
 from {{ cookiecutter.package_name }} import __version__
-from {{ cookiecutter.package_name }}.api.http import health, v1
+from {{ cookiecutter.package_name }}.api.http import health, metrics, v1
 from {{ cookiecutter.package_name }}.api.http.problems import (
     UnhandledErrorMiddleware,
     install_problem_handlers,
@@ -24,8 +25,17 @@ from {{ cookiecutter.package_name }}.lifespan import lifespan
 from {{ cookiecutter.package_name }}.logs import configure_logging
 from {{ cookiecutter.package_name }}.middleware.access_log import AccessLogMiddleware
 from {{ cookiecutter.package_name }}.middleware.audit import AuditMiddleware
+from {{ cookiecutter.package_name }}.middleware.body_limit import BodyLimitMiddleware
+from {{ cookiecutter.package_name }}.middleware.cors import cors_options
+from {{ cookiecutter.package_name }}.middleware.metrics import MetricsMiddleware
+from {{ cookiecutter.package_name }}.middleware.proxy_headers import ProxyHeadersMiddleware
 from {{ cookiecutter.package_name }}.middleware.rate_limit import RateLimitMiddleware
 from {{ cookiecutter.package_name }}.middleware.request_id import RequestIdMiddleware
+from {{ cookiecutter.package_name }}.middleware.security_headers import (
+    SecurityHeadersMiddleware,
+    docs_page_headers,
+)
+from {{ cookiecutter.package_name }}.middleware.trusted_hosts import TrustedHostMiddleware
 from {{ cookiecutter.package_name }}.settings import Settings, get_settings
 
 
@@ -45,12 +55,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     document_security(app, settings.keycloak)
 {%- endif %}
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(v1.router)
 {%- if cookiecutter.use_websockets %}
     app.include_router(endpoint.router)
     app.include_router(asyncapi.router)
 {%- endif %}
-    # Added last runs first: the request id must exist before anything logs.
+    # Added last runs first: the real client before anyone reads it, a request id and security
+    # headers on every answer (errors too), cheap refusals before the rate limit spends budget.
     if settings.rate_limit.enabled:
         app.add_middleware(
             RateLimitMiddleware,
@@ -60,10 +72,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             identify=caller_identity,  # a user's budget follows them across addresses
 {%- endif %}
         )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
     app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(MetricsMiddleware)  # counts every answer: 400, 413, 429 and 500 too
     app.add_middleware(AuditMiddleware)
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        hsts_max_age=0 if settings.is_development else settings.hsts_max_age_seconds,
+{%- if cookiecutter.use_keycloak %}
+        # Swagger UI's login fetches its token from Keycloak.
+        page_headers=docs_page_headers(app, connect_to=[settings.keycloak.issuer_url]),
+{%- else %}
+        page_headers=docs_page_headers(app),
+{%- endif %}
+    )
     app.add_middleware(RequestIdMiddleware)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
     return app
 
 

@@ -7,9 +7,17 @@ Every field has a description: `make docs-config` turns them into docs/configura
 from collections.abc import Iterator
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import ip_network
 from typing import Annotated, Self
 
-from pydantic import BaseModel, BeforeValidator, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -275,10 +283,28 @@ class Settings(BaseSettings):
         description="Comma-separated browser origins allowed by CORS; `*` refused in production."
     )
     allowed_hosts: CsvList = Field(
-        description="Comma-separated host names the service answers for; required in production."
+        description="Comma-separated host names the service answers for (`*.example.com`: any "
+        "subdomain); other hosts get 400. Empty: any host; required in production."
+    )
+    trusted_proxies: CsvList = Field(
+        description="Comma-separated IPs or CIDR ranges of the reverse proxies whose "
+        "`X-Forwarded-For` and `X-Forwarded-Proto` are believed; empty: none."
+    )
+    max_request_body_bytes: int = Field(
+        default=1024 * 1024, ge=0, description="Largest request body accepted, in bytes; more: 413."
+    )
+    hsts_max_age_seconds: int = Field(
+        default=31_536_000,
+        ge=0,
+        description="`Strict-Transport-Security` max-age, sent outside development; 0: not sent.",
     )
     shutdown_timeout: int = Field(
         default=20, ge=1, description="Seconds in-flight requests get to finish after SIGTERM."
+    )
+    health_probe_interval: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds between background dependency checks (the `dependency_up` metric).",
     )
 
     database: DatabaseSettings = Field(default_factory=DatabaseSettings, description="PostgreSQL")
@@ -306,6 +332,17 @@ class Settings(BaseSettings):
             self.rate_limit.fail_mode = FailMode.CLOSED
         return self
 {%- endif %}
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:
+            try:
+                ip_network(proxy, strict=False)
+            except ValueError:
+                message = f"TRUSTED_PROXIES: {proxy!r} is not an IP address or CIDR range"
+                raise ValueError(message) from None
+        return proxies
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:

@@ -16,7 +16,7 @@ class FakeClock:
 
 
 def test_breaker_opens_after_the_threshold_of_failures_in_a_row() -> None:
-    breaker = CircuitBreaker(failure_threshold=3, reset_seconds=30, clock=FakeClock())
+    breaker = CircuitBreaker("test", failure_threshold=3, reset_seconds=30, clock=FakeClock())
     breaker.record_failure()
     breaker.record_failure()
     assert state(breaker) is BreakerState.CLOSED
@@ -26,7 +26,7 @@ def test_breaker_opens_after_the_threshold_of_failures_in_a_row() -> None:
 
 
 def test_a_success_resets_the_failure_count() -> None:
-    breaker = CircuitBreaker(failure_threshold=2, reset_seconds=30, clock=FakeClock())
+    breaker = CircuitBreaker("test", failure_threshold=2, reset_seconds=30, clock=FakeClock())
     breaker.record_failure()
     breaker.record_success()
     breaker.record_failure()
@@ -35,7 +35,7 @@ def test_a_success_resets_the_failure_count() -> None:
 
 def test_open_breaker_lets_one_trial_through_after_the_reset_time() -> None:
     clock = FakeClock()
-    breaker = CircuitBreaker(failure_threshold=1, reset_seconds=30, clock=clock)
+    breaker = CircuitBreaker("test", failure_threshold=1, reset_seconds=30, clock=clock)
     breaker.record_failure()
     clock.now = 30.0
     assert state(breaker) is BreakerState.HALF_OPEN
@@ -44,7 +44,7 @@ def test_open_breaker_lets_one_trial_through_after_the_reset_time() -> None:
 
 def test_failed_trial_reopens_and_successful_trial_closes() -> None:
     clock = FakeClock()
-    breaker = CircuitBreaker(failure_threshold=5, reset_seconds=30, clock=clock)
+    breaker = CircuitBreaker("test", failure_threshold=5, reset_seconds=30, clock=clock)
     for _ in range(5):
         breaker.record_failure()
     clock.now = 30.0

@@ -86,7 +86,7 @@ async def test_keys_are_refetched_when_older_than_max_age(private_issuer: Issuer
         cache = JwksCache(
             http,
             f"{private_issuer.issuer_url}/protocol/openid-connect/certs",
-            breaker=CircuitBreaker(failure_threshold=3, reset_seconds=30),
+            breaker=CircuitBreaker("test", failure_threshold=3, reset_seconds=30),
             max_age_seconds=300,
             min_refetch_seconds=10,
             clock=lambda: now[0],

@@ -20,6 +20,8 @@ from {{ cookiecutter.package_name }}.auth import ws as ws_auth
 from {{ cookiecutter.package_name }}.auth.roles import Role
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.auth.issuer import Issuer
+from tests.conftest import http_client
+from tests.scrape import scrape
 from tests.ws.conftest import receive, request, running_app
 
 
@@ -154,3 +156,24 @@ def test_the_running_hub_applies_the_rules(app: FastAPI) -> None:
         topic = hub.registry.topic(name)
         assert topic is not None
         assert topic.roles == roles, name
+
+
+async def test_socket_auth_outcomes_and_refusals_are_counted(
+    session_app: FastAPI, issuer: Issuer
+) -> None:
+    async with http_client(session_app) as http:
+        before = await scrape(http)
+        async with bare_socket(session_app) as ws:
+            assert (await authenticate(ws, issuer.token()))["type"] == "auth"
+        async with bare_socket(session_app) as ws:
+            await ws.send_json({"id": 1, "type": "ping", "data": {}})
+            assert (await closed_with(ws)).code == 4401
+        async with bare_socket(session_app) as ws:
+            await ws.send_json({"type": "auth", "token": "not.a.token"})
+            assert (await closed_with(ws)).code == 4401
+        after = await scrape(http)
+
+    for outcome in ("ok", "missing", "invalid"):
+        growth = after.growth(before, "auth_outcomes_total", transport="ws", outcome=outcome)
+        assert growth == 1, outcome
+    assert after.growth(before, "ws_connections_rejected_total", reason="auth") == 2

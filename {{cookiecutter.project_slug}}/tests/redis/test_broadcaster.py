@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.redis.client import UNAVAILABLE, create_cli
 from {{ cookiecutter.package_name }}.settings import RedisSettings, Settings
 from tests.conftest import REDIS_PREFIX
 from tests.redis.conftest import through
+from tests.scrape import this_process
 from tests.support import TcpProxy
 
 TIMEOUT = 10.0  # a guard against a hang, never a measured expectation
@@ -98,10 +99,15 @@ async def test_publish_failure_is_counted_and_local_sockets_still_get_the_event(
     socket = Socket()
     await broadcaster.subscribe("items", socket)
     await redis_proxy.cut()
+    before = this_process()
 
     await broadcaster.publish(created("during the outage"))
 
     assert broadcaster.stats.publish_failures == 1
+    after = this_process()
+    # At least the publish; the listener, cut off as well, may have counted its own by now.
+    assert after.growth(before, "redis_errors_total", component="broadcast") >= 1
+    assert after.growth(before, "ws_events_published_total") == 1
     assert (await socket.next_event())["data"] == {"name": "during the outage"}
 
 
@@ -112,6 +118,7 @@ async def test_listener_reconnects_after_redis_drops(
     publisher = await replica()
     socket = Socket()
     await listener.subscribe("items", socket)
+    before = this_process()
 
     await redis_proxy.cut()
     async with asyncio.timeout(TIMEOUT):
@@ -126,3 +133,4 @@ async def test_listener_reconnects_after_redis_drops(
 
     assert (await socket.next_event())["data"] == {"name": "after the restore"}
     assert listener.stats.reconnects >= 1
+    assert this_process().growth(before, "ws_broadcast_reconnects_total") >= 1

@@ -10,6 +10,12 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.audit.entry import AuditEntry
+from {{ cookiecutter.package_name }}.metrics import (
+    AUDIT_DROPPED,
+    AUDIT_LOST,
+    AUDIT_QUEUE_DEPTH,
+    AUDIT_WRITTEN,
+)
 from {{ cookiecutter.package_name }}.models.audit import AuditRecord
 from {{ cookiecutter.package_name }}.settings import AuditSettings
 
@@ -48,11 +54,13 @@ class AuditLog:
             self._queue.put_nowait(entry)
         except asyncio.QueueFull:
             self.dropped += 1
+            AUDIT_DROPPED.inc()
             now = time.monotonic()
             if now - self._last_drop_log >= DROP_LOG_INTERVAL:
                 self._last_drop_log = now
                 logger.warning("audit_entries_dropped", total=self.dropped)
             return False
+        AUDIT_QUEUE_DEPTH.set(self._queue.qsize())
         return True
 
     async def start(self) -> None:
@@ -73,6 +81,7 @@ class AuditLog:
         except TimeoutError:
             left = self._queue.qsize() + self._writing
             self.lost += left
+            AUDIT_LOST.inc(left)
             logger.error("audit_drain_timeout", lost=left)
         self._stopped = True
         for task in self._tasks:
@@ -103,6 +112,7 @@ class AuditLog:
     async def _write_forever(self) -> None:
         while True:
             batch = await self._next_batch()
+            AUDIT_QUEUE_DEPTH.set(self._queue.qsize())
             self._writing = len(batch)
             try:
                 await self._write(batch)
@@ -144,8 +154,10 @@ class AuditLog:
                 delay = min(delay * 2, MAX_RETRY_DELAY)
             else:
                 self.written += len(batch)
+                AUDIT_WRITTEN.inc(len(batch))
                 return
         self.lost += len(batch)
+        AUDIT_LOST.inc(len(batch))
         logger.error("audit_entries_lost", entries=len(batch))
 
     async def _clean_forever(self) -> None:

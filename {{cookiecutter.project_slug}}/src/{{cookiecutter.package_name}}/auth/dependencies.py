@@ -12,7 +12,7 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 from starlette.types import Scope
 
-from {{ cookiecutter.package_name }}.auth import policy
+from {{ cookiecutter.package_name }}.auth import metrics, policy
 from {{ cookiecutter.package_name }}.auth.roles import Role
 from {{ cookiecutter.package_name }}.auth.tokens import InvalidTokenError, Principal
 from {{ cookiecutter.package_name }}.dependencies import ContainerDep
@@ -52,14 +52,14 @@ def bearer_token(connection: HTTPConnection, realm: str) -> str:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer":
-        _reject("missing")
+        _reject("missing", metrics.Outcome.MISSING)
         raise NotAuthenticatedError(
             "An access token is required.", headers={"WWW-Authenticate": challenge(realm)}
         )
     token = token.strip()
     if not token or " " in token:
         message = "The Authorization header must be `Bearer <token>`."
-        _reject("malformed_header")
+        _reject("malformed_header", metrics.Outcome.INVALID)
         raise InvalidAuthorizationError(
             message,
             headers={"WWW-Authenticate": challenge(realm, "invalid_request", message)},
@@ -77,7 +77,7 @@ async def authenticate(connection: HTTPConnection, container: ContainerDep) -> P
     try:
         principal = await container.token_validator.validate(token)
     except InvalidTokenError as exc:
-        _reject(exc.reason)
+        _reject(exc.reason, metrics.token_outcome(exc.reason))
         raise InvalidAccessTokenError(
             exc.message,
             headers={"WWW-Authenticate": challenge(realm, "invalid_token", exc.message)},
@@ -95,7 +95,7 @@ def ensure_roles(principal: Principal, required: frozenset[Role], realm: str) ->
     missing = required - principal.roles
     if missing:
         message = "Requires the role(s): " + ", ".join(sorted(missing)) + "."
-        _reject("missing_role")
+        _reject("missing_role", metrics.Outcome.FORBIDDEN)
         raise MissingRolesError(
             message,
             headers={"WWW-Authenticate": challenge(realm, "insufficient_scope", message)},
@@ -132,9 +132,10 @@ async def authorize(connection: HTTPConnection, container: ContainerDep) -> None
     principal = await authenticate(connection, container)
     if access is None:
         logger.error("route_without_access_rule", method=method, route=route)
-        _reject("no_rule")
+        _reject("no_rule", metrics.Outcome.FORBIDDEN)
         raise ForbiddenError("This route has no access rule.")
     ensure_roles(principal, access.roles, container.settings.keycloak.realm)
+    metrics.authenticated(metrics.HTTP, metrics.Outcome.OK)
 
 
 def route_template(scope: Scope) -> str | None:
@@ -150,6 +151,7 @@ def route_template(scope: Scope) -> str | None:
     return template if isinstance(template, str) else None
 
 
-def _reject(reason: str) -> None:
+def _reject(reason: str, outcome: str) -> None:
     # The access log line of this request says why (never the token itself).
     structlog.contextvars.bind_contextvars(auth_error=reason)
+    metrics.authenticated(metrics.HTTP, outcome)

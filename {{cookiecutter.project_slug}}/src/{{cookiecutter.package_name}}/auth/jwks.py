@@ -16,6 +16,7 @@ import jwt
 import structlog
 
 from {{ cookiecutter.package_name }}.auth.breaker import CircuitBreaker
+from {{ cookiecutter.package_name }}.auth.metrics import JWKS_FETCH_FAILED, JWKS_FETCHED
 
 logger = structlog.get_logger(__name__)
 
@@ -83,6 +84,7 @@ class JwksCache:
             except (httpx.HTTPError, ValueError) as exc:
                 self.breaker.record_failure()
                 self.fetches["failure"] += 1
+                JWKS_FETCH_FAILED.inc()
                 logger.warning(
                     "jwks_fetch_failed",
                     url=self.url,
@@ -93,6 +95,7 @@ class JwksCache:
                 return False
             self.breaker.record_success()
             self.fetches["success"] += 1
+            JWKS_FETCHED.inc()
             self._keys, self._fetched_at = keys, now
             logger.info("jwks_fetched", url=self.url, keys=sorted(keys))
             return True

@@ -22,6 +22,7 @@ async def open_token_validator(settings: Settings, stack: AsyncExitStack) -> Tok
         http,
         keycloak.jwks_url,
         breaker=CircuitBreaker(
+            "jwks",  # its `circuit_breaker_state{breaker}` label
             failure_threshold=keycloak.breaker_failures,
             reset_seconds=keycloak.breaker_reset_seconds,
         ),

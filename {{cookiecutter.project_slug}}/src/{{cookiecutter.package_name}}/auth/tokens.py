@@ -61,7 +61,9 @@ class TokenValidator:
         try:
             key = await self.keys.key(kid)
         except UnknownKeyError:
-            raise InvalidTokenError("unknown_key", "The token's signing key is unknown.") from None
+            # With no key at all, Keycloak has not been reachable since startup: say so.
+            reason = "unknown_key" if self.keys.key_ids else "keys_unavailable"
+            raise InvalidTokenError(reason, "The token's signing key is unknown.") from None
         claims = self._decode(token, key, algorithm)
         return self._principal(claims)
 

@@ -15,15 +15,22 @@ from enum import IntEnum
 import structlog
 from starlette.websockets import WebSocket
 
+from {{ cookiecutter.package_name }}.api.ws import metrics as ws_metrics
 from {{ cookiecutter.package_name }}.api.ws.handlers import build_registry
 from {{ cookiecutter.package_name }}.api.ws.identity import Authenticate, Identity
 from {{ cookiecutter.package_name }}.api.ws.registry import Registry
+from {{ cookiecutter.package_name }}.auth import metrics
+from {{ cookiecutter.package_name }}.auth.metrics import Outcome
 from {{ cookiecutter.package_name }}.auth.roles import Role
 from {{ cookiecutter.package_name }}.auth.tokens import InvalidTokenError, Principal, TokenValidator
 
 logger = structlog.get_logger(__name__)
 
 AUTH_TYPE = "auth"
+WS = "ws"  # the `transport` label of `auth_outcomes_total`
+AUTH_REJECTION = "auth"  # the `reason` label of `ws_connections_rejected_total`
+metrics.expect_outcomes(WS, *metrics.TOKEN_OUTCOMES)
+ws_metrics.CONNECTIONS_REJECTED.labels(AUTH_REJECTION)
 
 # Every message type a client may send and the roles it needs (none: any authenticated
 # connection); `tests/auth/test_ws.py` fails while the catalog has a type missing here.
@@ -66,20 +73,28 @@ def first_frame_authenticator(validator: TokenValidator, *, timeout: float) -> A
                 async with asyncio.timeout(timeout):
                     message = await websocket.receive()
             except TimeoutError:
-                await _refuse(websocket, AuthCloseCode.AUTH_TIMEOUT, "timeout", "No auth frame.")
+                await _refuse(
+                    websocket,
+                    AuthCloseCode.AUTH_TIMEOUT,
+                    "timeout",
+                    "No auth frame.",
+                    Outcome.MISSING,
+                )
                 return None
             if message["type"] == "websocket.disconnect":
                 return None
             token = _frame_token(message.get("text"))
         if token is None:
             text = 'The first frame must be {"type": "auth", "token": "..."}.'
-            await _refuse(websocket, AuthCloseCode.UNAUTHORIZED, "malformed", text)
+            await _refuse(websocket, AuthCloseCode.UNAUTHORIZED, "malformed", text, Outcome.MISSING)
             return None
         try:
             principal = await validator.validate(token)
         except InvalidTokenError as exc:
-            await _refuse(websocket, AuthCloseCode.UNAUTHORIZED, exc.reason, exc.message)
+            outcome = metrics.token_outcome(exc.reason)
+            await _refuse(websocket, AuthCloseCode.UNAUTHORIZED, exc.reason, exc.message, outcome)
             return None
+        metrics.authenticated(WS, Outcome.OK)
         structlog.contextvars.bind_contextvars(user_id=principal.subject)
         if acknowledge:
             await websocket.send_json({"type": AUTH_TYPE, "data": _summary(principal)})
@@ -120,7 +135,9 @@ def _summary(principal: Principal) -> dict[str, object]:
     }
 
 
-async def _refuse(websocket: WebSocket, code: int, reason: str, message: str) -> None:
+async def _refuse(websocket: WebSocket, code: int, reason: str, message: str, outcome: str) -> None:
     structlog.contextvars.bind_contextvars(auth_error=reason)
     logger.info("ws_auth_refused", reason=reason)
+    metrics.authenticated(WS, outcome)
+    ws_metrics.rejected(AUTH_REJECTION)
     await websocket.close(code, message[:120])  # a close reason has at most 123 bytes

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from {{ cookiecutter.package_name }}.api.http.problems import problem_response
 from {{ cookiecutter.package_name }}.container import Container
 from {{ cookiecutter.package_name }}.errors import AppError, RateLimitedError, to_problem
+from {{ cookiecutter.package_name }}.metrics import HTTP_RATE_LIMITED
 from {{ cookiecutter.package_name }}.rate_limit import Decision
 from {{ cookiecutter.package_name }}.request_context import current_request_id
 
@@ -62,6 +63,7 @@ class RateLimitMiddleware:
             return
         headers = self._headers(decision)
         if not decision.allowed:
+            HTTP_RATE_LIMITED.inc()
             retry_after = str(max(1, math.ceil(decision.retry_after)))
             error = RateLimitedError(
                 f"Too many requests; retry in {retry_after} s.",

@@ -13,12 +13,15 @@ import uuid
 from dataclasses import dataclass
 
 import structlog
+from prometheus_client import Counter
 from redis.asyncio import Redis
 
 from {{ cookiecutter.package_name }}.api.ws.broadcaster import Fanout, Subscriber
+from {{ cookiecutter.package_name }}.api.ws.metrics import EVENTS_PUBLISHED
 from {{ cookiecutter.package_name }}.circuit_breaker import CircuitBreaker, CircuitOpenError
 from {{ cookiecutter.package_name }}.events import Event
 from {{ cookiecutter.package_name }}.redis.client import UNAVAILABLE
+from {{ cookiecutter.package_name }}.redis.metrics import REDIS_ERRORS
 
 logger = structlog.get_logger(__name__)
 
@@ -28,6 +31,12 @@ POLL_SECONDS = 5.0
 START_TIMEOUT_SECONDS = 5.0
 # Spreads the replicas' reconnects after a Redis restart (SystemRandom: no seeded state).
 _JITTER = secrets.SystemRandom()
+
+# Here rather than in a metrics module: it exists only where both features do, like this file.
+BROADCAST_RECONNECTS = Counter(
+    "ws_broadcast_reconnects_total", "Times the pub/sub subscription was lost and retried."
+)
+BROADCAST_ERRORS = REDIS_ERRORS.labels("broadcast")
 
 
 @dataclass
@@ -75,6 +84,7 @@ class RedisBroadcaster:
             self._listener = None
 
     async def publish(self, event: Event) -> None:
+        EVENTS_PUBLISHED.inc()
         self.fanout.deliver(event)
         message = {"origin": self._origin, "type": event.type, "topic": event.topic}
         payload = json.dumps({**message, "data": event.data}, separators=(",", ":"))
@@ -84,6 +94,8 @@ class RedisBroadcaster:
         except NOT_PUBLISHED as exc:
             # The committed change stands; only the other replicas' sockets miss this event.
             self.stats.publish_failures += 1
+            if not isinstance(exc, CircuitOpenError):
+                BROADCAST_ERRORS.inc()
             logger.warning("broadcast_publish_failed", event_type=event.type, error=repr(exc))
             return
         self.stats.published += 1
@@ -117,6 +129,9 @@ class RedisBroadcaster:
             except Exception as exc:
                 self.subscribed.clear()
                 self.stats.reconnects += 1
+                BROADCAST_RECONNECTS.inc()
+                if isinstance(exc, UNAVAILABLE):
+                    BROADCAST_ERRORS.inc()
                 logger.warning("broadcast_subscription_lost", error=repr(exc), retry_in=delay)
             # Jitter spreads the replicas' reconnects after a Redis restart.
             await asyncio.sleep(delay * _JITTER.uniform(0.5, 1.0))

@@ -5,6 +5,12 @@ from redis.asyncio import Redis
 
 from {{ cookiecutter.package_name }}.circuit_breaker import CircuitBreaker, CircuitOpenError
 from {{ cookiecutter.package_name }}.redis.client import UNAVAILABLE
+from {{ cookiecutter.package_name }}.redis.metrics import (
+    CACHE_ERRORS,
+    CACHE_FAILURES,
+    CACHE_HITS,
+    CACHE_MISSES,
+)
 
 logger = structlog.get_logger(__name__)
 
@@ -28,12 +34,17 @@ class RedisCache:
             async with self._breaker.guard():
                 value = await self._client.get(self._prefix + key)
         except CircuitOpenError:
+            CACHE_FAILURES.inc()
             return None
         except UNAVAILABLE as exc:
+            CACHE_FAILURES.inc()
+            CACHE_ERRORS.inc()
             logger.warning("cache_unavailable", operation="get", error=repr(exc))
             return None
         if not isinstance(value, bytes) or value == INVALIDATED:
+            CACHE_MISSES.inc()
             return None
+        CACHE_HITS.inc()
         return value
 
     async def fill(self, key: str, value: bytes) -> None:
@@ -43,6 +54,7 @@ class RedisCache:
         except CircuitOpenError:
             return
         except UNAVAILABLE as exc:
+            CACHE_ERRORS.inc()
             logger.warning("cache_unavailable", operation="fill", error=repr(exc))
 
     async def invalidate(self, key: str) -> None:
@@ -51,4 +63,6 @@ class RedisCache:
             async with self._breaker.guard():
                 await self._client.set(self._prefix + key, INVALIDATED, px=INVALIDATED_MS)
         except NOT_DONE as exc:
+            if not isinstance(exc, CircuitOpenError):
+                CACHE_ERRORS.inc()
             logger.error("cache_invalidation_lost", key=key, error=repr(exc))

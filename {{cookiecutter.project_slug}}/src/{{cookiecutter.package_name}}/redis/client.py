@@ -1,4 +1,5 @@
-"""One Redis client per process, and the circuit breaker every Redis call goes through."""
+"""One Redis client per process, the circuit breaker every Redis call goes through, and the
+readiness check."""
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.backoff import NoBackoff
@@ -7,6 +8,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from {{ cookiecutter.package_name }}.circuit_breaker import CircuitBreaker
+from {{ cookiecutter.package_name }}.readiness import ReadinessCheck
+from {{ cookiecutter.package_name }}.redis.metrics import READINESS_ERRORS
 from {{ cookiecutter.package_name }}.settings import RedisSettings
 
 # Errors that mean "Redis is unavailable", as opposed to a bug such as a wrong command.
@@ -34,9 +37,20 @@ def create_client(settings: RedisSettings) -> Redis:
     return Redis.from_pool(pool)
 
 
+def readiness_check(client: Redis) -> ReadinessCheck:
+    async def redis_ready() -> None:
+        try:
+            await client.ping()
+        except UNAVAILABLE:
+            READINESS_ERRORS.inc()
+            raise
+
+    return redis_ready
+
+
 def create_breaker(settings: RedisSettings) -> CircuitBreaker:
     return CircuitBreaker(
-        "redis",
+        "redis",  # its `circuit_breaker_state{breaker}` label
         failure_threshold=settings.breaker_failures,
         reset_timeout=settings.breaker_reset_seconds,
         failures=UNAVAILABLE,

@@ -11,6 +11,10 @@ from {{ cookiecutter.package_name }}.circuit_breaker import CircuitBreaker, Circ
 from {{ cookiecutter.package_name }}.errors import ServiceUnavailableError
 from {{ cookiecutter.package_name }}.rate_limit import Decision
 from {{ cookiecutter.package_name }}.redis.client import UNAVAILABLE
+from {{ cookiecutter.package_name }}.redis.metrics import (
+    RATE_LIMIT_BACKEND_FAILURES,
+    RATE_LIMIT_ERRORS,
+)
 from {{ cookiecutter.package_name }}.settings import FailMode
 
 logger = structlog.get_logger(__name__)
@@ -49,6 +53,7 @@ class RedisRateLimiter:
         self._breaker = breaker
         self._prefix = f"{prefix}rl:"
         self._fail_mode = fail_mode
+        self._backend_failures = RATE_LIMIT_BACKEND_FAILURES.labels(fail_mode.value)
 
     async def hit(self, key: str, *, limit: int, window: float) -> Decision:
         try:
@@ -59,6 +64,7 @@ class RedisRateLimiter:
         except CircuitOpenError:
             return self._unavailable(limit)
         except UNAVAILABLE as exc:
+            RATE_LIMIT_ERRORS.inc()
             logger.warning(
                 "rate_limiter_unavailable", fail_mode=self._fail_mode.value, error=repr(exc)
             )
@@ -72,6 +78,7 @@ class RedisRateLimiter:
         )
 
     def _unavailable(self, limit: int) -> Decision:
+        self._backend_failures.inc()
         if self._fail_mode is FailMode.CLOSED:
             raise RateLimiterUnavailableError(
                 "The rate limiter is unavailable; retry shortly.", headers={"Retry-After": "5"}

@@ -14,6 +14,7 @@ import uuid
 import httpx
 
 from tests.e2e.ws.conftest import call, close_code, connect, receive, ws_url
+from tests.scrape import Scrape
 from tests.support import Server, client_headers
 
 # The largest allowed, and incompressible: about 2 KiB an item, 220 KiB a page of 100.
@@ -54,6 +55,7 @@ async def test_client_that_never_reads_is_dropped_without_delaying_the_others(
         base_url=ws_server.url, timeout=30, headers=client_headers()
     ) as http:
         item_ids = await seed_items(http, 100)
+        before = Scrape.parse((await http.get("/metrics")).text)
         total = (await http.get("/api/v1/items", params={"limit": 1})).json()["total"]
         last_page = {"limit": 100, "offset": max(0, total - 100)}
         async with (
@@ -89,3 +91,5 @@ async def test_client_that_never_reads_is_dropped_without_delaying_the_others(
             assert (await call(healthy, "ping", id=-1))["id"] == -1
             # The dropped client, reading again, gets what was in flight, then the close.
             assert await close_code(stuck) == 4000
+        after = Scrape.parse((await http.get("/metrics")).text)
+        assert after.growth(before, "ws_slow_consumers_total") == 1

@@ -24,6 +24,7 @@ from {{ cookiecutter.package_name }}.errors import (
     to_problem,
     validation_errors,
 )
+from {{ cookiecutter.package_name }}.metrics import DB_UNAVAILABLE
 from {{ cookiecutter.package_name }}.request_context import current_request_id
 
 logger = structlog.get_logger(__name__)
@@ -39,6 +40,12 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
         media_type=MEDIA_TYPE,
         headers=headers,
     )
+
+
+async def send_problem(error: AppError, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer `error` from a middleware, which the app's exception handlers do not wrap."""
+    problem = to_problem(error, request_id=current_request_id(), instance=scope["path"])
+    await problem_response(problem, error.headers)(scope, receive, send)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -107,6 +114,7 @@ async def _database_error(request: Request, exc: Exception) -> Response:
     # Down, unreachable, saturated or too slow is the database being unavailable: ask to
     # retry. Any other driver error is a bug, reported as a plain 500 without its SQL.
     if is_unavailable(exc):
+        DB_UNAVAILABLE.inc()
         logger.warning("database_unavailable", error=type(exc).__name__)
         error = ServiceUnavailableError(
             "The database is unavailable; retry shortly.",

@@ -8,6 +8,7 @@ and delivers what it receives with a `Fanout`, like this one does.
 from typing import Protocol
 
 from {{ cookiecutter.package_name }}.api.ws.envelope import push_frame
+from {{ cookiecutter.package_name }}.api.ws.metrics import EVENTS_PUBLISHED
 from {{ cookiecutter.package_name }}.events import Event
 
 
@@ -87,6 +88,7 @@ class InProcessBroadcaster:
         self.fanout = Fanout()
 
     async def publish(self, event: Event) -> None:
+        EVENTS_PUBLISHED.inc()
         self.fanout.deliver(event)
 
     async def subscribe(self, topic: str, subscriber: Subscriber) -> None:

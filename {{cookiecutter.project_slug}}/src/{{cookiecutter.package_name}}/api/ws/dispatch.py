@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Self
 import structlog
 from pydantic import ValidationError
 
+from {{ cookiecutter.package_name }}.api.ws import metrics
 from {{ cookiecutter.package_name }}.api.ws.broadcaster import Broadcaster
 from {{ cookiecutter.package_name }}.api.ws.connection import Connection
 from {{ cookiecutter.package_name }}.api.ws.context import MessageContext
@@ -38,6 +39,7 @@ from {{ cookiecutter.package_name }}.errors import (
     to_problem,
     validation_errors,
 )
+from {{ cookiecutter.package_name }}.metrics import DB_UNAVAILABLE
 from {{ cookiecutter.package_name }}.request_context import request_id_var
 
 if TYPE_CHECKING:
@@ -55,6 +57,7 @@ class Dispatcher:
     def __init__(self, registry: Registry, broadcaster: Broadcaster) -> None:
         self.registry = registry
         self.broadcaster = broadcaster
+        metrics.expect_message_types([route.spec.name for route in registry.routes])
 
     async def dispatch(self, text: str, connection: Connection, container: "Container") -> str:
         with _Message() as message:
@@ -149,6 +152,9 @@ class _Message:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        seconds = time.perf_counter() - self._started
+        metric_type = metrics.UNKNOWN_TYPE if self.label == INVALID else self.label
+        metrics.message_handled(metric_type, self.outcome, seconds)
         # A line per message costs as much as the message itself: successes log at DEBUG.
         level = logging.DEBUG if self.outcome == "ok" else logging.INFO
         if logger.isEnabledFor(level):
@@ -157,7 +163,7 @@ class _Message:
                 "ws_message",
                 type=self.label,
                 outcome=self.outcome,
-                duration_ms=round((time.perf_counter() - self._started) * 1000, 2),
+                duration_ms=round(seconds * 1000, 2),
             )
         if self._audit is not None:
             audit, client_ip, details = self._audit
@@ -174,6 +180,7 @@ class _Message:
 
     def fail(self, message_id: str | int | None, reply_type: str, exc: Exception) -> str:
         if not isinstance(exc, AppError) and is_unavailable(exc):
+            DB_UNAVAILABLE.inc()
             logger.warning("database_unavailable", error=type(exc).__name__)
             exc = ServiceUnavailableError("The database is unavailable; retry shortly.")
         if isinstance(exc, AppError):

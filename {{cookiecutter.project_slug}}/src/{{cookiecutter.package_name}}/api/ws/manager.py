@@ -5,12 +5,20 @@ from dataclasses import dataclass
 
 from {{ cookiecutter.package_name }}.api.ws.close_codes import CloseCode
 from {{ cookiecutter.package_name }}.api.ws.connection import Connection
+from {{ cookiecutter.package_name }}.api.ws.metrics import (
+    CONNECTIONS,
+    CONNECTIONS_OPENED,
+    SLOW_CONSUMERS,
+    Rejection,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
     code: int
     reason: str
+    rejection: str
+    """The `reason` label of `ws_connections_rejected_total`."""
 
 
 @dataclass
@@ -35,9 +43,11 @@ class ConnectionManager:
 
     def check_capacity(self) -> Refusal | None:
         if self.closing:
-            return Refusal(CloseCode.GOING_AWAY, "server shutting down")
+            return Refusal(CloseCode.GOING_AWAY, "server shutting down", Rejection.SHUTDOWN)
         if len(self._connections) >= self._max_connections:
-            return Refusal(CloseCode.TRY_AGAIN_LATER, "server at connection capacity")
+            return Refusal(
+                CloseCode.TRY_AGAIN_LATER, "server at connection capacity", Rejection.CAPACITY
+            )
         return None
 
     def admit(self, connection: Connection) -> Refusal | None:
@@ -45,18 +55,25 @@ class ConnectionManager:
         refusal = self.check_capacity()
         subject = connection.identity.subject
         if refusal is None and self._per_client.get(subject, 0) >= self._max_per_client:
-            refusal = Refusal(CloseCode.TRY_AGAIN_LATER, "too many connections for this client")
+            refusal = Refusal(
+                CloseCode.TRY_AGAIN_LATER,
+                "too many connections for this client",
+                Rejection.PER_CLIENT,
+            )
         if refusal is not None:
             self.stats.refused += 1
             return refusal
         self._connections.add(connection)
         self._per_client[subject] = self._per_client.get(subject, 0) + 1
+        CONNECTIONS_OPENED.inc()
+        CONNECTIONS.inc()
         return None
 
     def remove(self, connection: Connection) -> None:
         if connection not in self._connections:
             return
         self._connections.discard(connection)
+        CONNECTIONS.dec()
         subject = connection.identity.subject
         remaining = self._per_client.get(subject, 1) - 1
         if remaining > 0:
@@ -66,6 +83,7 @@ class ConnectionManager:
 
     def slow_consumer(self, connection: Connection) -> None:
         self.stats.slow_consumers += 1
+        SLOW_CONSUMERS.inc()
 
     async def close_all(self, code: int, reason: str) -> None:
         """Refuse new connections and close every open one; each close is time-bounded."""

@@ -13,8 +13,11 @@ import structlog
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from {{ cookiecutter.package_name }}.api.http.problems import problem_response
+from {{ cookiecutter.package_name }}.api.ws import metrics
 from {{ cookiecutter.package_name }}.api.ws.close_codes import CloseCode
 from {{ cookiecutter.package_name }}.api.ws.connection import Connection
+from {{ cookiecutter.package_name }}.api.ws.manager import Refusal
+from {{ cookiecutter.package_name }}.api.ws.metrics import Rejection
 from {{ cookiecutter.package_name }}.api.ws.origins import origin_allowed
 from {{ cookiecutter.package_name }}.api.ws.problems import UnsupportedFrameError
 from {{ cookiecutter.package_name }}.errors import (
@@ -32,6 +35,12 @@ if TYPE_CHECKING:
 logger = structlog.get_logger(__name__)
 
 CONNECT_WINDOW_SECONDS = 60.0
+TOO_MANY_ATTEMPTS = Refusal(
+    CloseCode.TRY_AGAIN_LATER, "too many connection attempts", Rejection.RATE_LIMITED
+)
+LIMITER_UNAVAILABLE = Refusal(
+    CloseCode.TRY_AGAIN_LATER, "rate limiter unavailable", Rejection.RATE_LIMITED
+)
 
 
 async def serve(  # noqa: PLR0911 - every refusal ends the connection where it happens
@@ -39,11 +48,12 @@ async def serve(  # noqa: PLR0911 - every refusal ends the connection where it h
 ) -> None:
     if not origin_allowed(websocket.headers, hub.allowed_origins):
         logger.warning("ws_origin_refused", origin=websocket.headers.get("origin", "")[:200])
+        metrics.rejected(Rejection.ORIGIN)
         await _deny(websocket)
         return
     await websocket.accept()
     if refusal := hub.connections.check_capacity():
-        await websocket.close(refusal.code, refusal.reason)
+        await _refuse(websocket, refusal)
         return
     try:
         identity = await hub.authenticate(websocket)
@@ -67,14 +77,15 @@ async def serve(  # noqa: PLR0911 - every refusal ends the connection where it h
         )
     except AppError:  # the limiter cannot decide and fails closed
         hub.connections.stats.refused += 1
-        await websocket.close(CloseCode.TRY_AGAIN_LATER, "rate limiter unavailable")
+        await _refuse(websocket, LIMITER_UNAVAILABLE)
         return
     if not connects.allowed:
         hub.connections.stats.refused += 1
-        await websocket.close(CloseCode.TRY_AGAIN_LATER, "too many connection attempts")
+        metrics.CONNECTIONS_RATE_LIMITED.inc()
+        await _refuse(websocket, TOO_MANY_ATTEMPTS)
         return
     if refusal := hub.connections.admit(connection):
-        await websocket.close(refusal.code, refusal.reason)
+        await _refuse(websocket, refusal)
         return
     started = time.monotonic()
     client = websocket.client.host if websocket.client else None
@@ -84,6 +95,7 @@ async def serve(  # noqa: PLR0911 - every refusal ends the connection where it h
             await connection.run(_read_or_close(connection, hub, container))
         finally:
             hub.connections.remove(connection)
+            metrics.closed(connection.close_code)
             await hub.broadcaster.unsubscribe_all(connection)
             logger.info(
                 "ws_disconnected",
@@ -128,6 +140,7 @@ async def _read(connection: Connection, hub: "WebSocketHub", container: "Contain
             connection.id, limit=settings.message_rate, window=settings.message_rate_window
         )
         if not decision.allowed:
+            metrics.MESSAGES_RATE_LIMITED.inc()
             rate_limited_in_a_row += 1
             if rate_limited_in_a_row > settings.max_rate_limited:
                 await connection.close(CloseCode.TOO_MANY_MESSAGES, "too many messages")
@@ -158,6 +171,11 @@ def _receive_timeout(connection: Connection, idle_timeout: float) -> tuple[float
         return idle_timeout, False
     left = max(0.0, expires_at - time.time())
     return (left, True) if left < idle_timeout else (idle_timeout, False)
+
+
+async def _refuse(websocket: WebSocket, refusal: Refusal) -> None:
+    metrics.rejected(refusal.rejection)
+    await websocket.close(refusal.code, refusal.reason)
 
 
 async def _deny(websocket: WebSocket) -> None:

@@ -12,7 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 
-from {{ cookiecutter.package_name }}.middleware.body_limit import BodyLimitMiddleware, BodyTooLargeError
+from {{ cookiecutter.package_name }}.middleware.body_limit import (
+    BodyLimitMiddleware,
+    BodyTooLargeError,
+)
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.conftest import http_client, running_app
 

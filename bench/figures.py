@@ -278,6 +278,11 @@ class Bench:
             return None
         return json.dumps({"type": "auth", "token": token}).encode()
 
+    def _auth_ws_frame(self, index: int) -> bytes | None:
+        """The `auth` message framed for `wsraw`, which writes its first frame as it is given."""
+        payload = self._auth_frame(index)
+        return None if payload is None else wsraw.client_frame(payload)
+
     _ws_auth: bool | None = None
 
     def ws_needs_auth(self) -> bool:
@@ -315,6 +320,8 @@ class Bench:
             if b'"error"' in payload:
                 raise RuntimeError(f"error frame: {payload[:300]!r}")
 
+        if auth:
+            self.ws_needs_auth()  # the probe runs its own event loop: before this one starts
         before = server.cpu_seconds()
         result = run_async(
             wsraw.round_trips(
@@ -324,7 +331,7 @@ class Bench:
                 connections=self.options.ws_connections,
                 make_frame=frame,
                 check=check,
-                first_frame=self._auth_frame if auth else lambda _: None,
+                first_frame=self._auth_ws_frame if auth else lambda _: None,
             )
         )
         cpu = server.cpu_seconds() - before

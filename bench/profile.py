@@ -22,6 +22,7 @@ from pathlib import Path
 
 from bench import wsraw
 from bench.figures import Bench, Options, env_pairs
+from bench.issuer import TokenIssuer
 from bench.project import Database, Project, bake
 from bench.servers import Fleet, Server
 
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     fleet = Fleet(work)
     database: Database | None = None
+    issuer: TokenIssuer | None = None
     try:
         path = args.project or bake(work / "project", work / "cookiecutter-home").project
         project = Project.load(path.resolve())
@@ -78,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         database = Database.create()
         project.migrate(database.sqlalchemy_url)
         ids = database.seed_items(100)
-        bench = Bench(project, database, fleet, Options(env=env_pairs(args.env)), ids)
+        if project.options["use_keycloak"]:  # as `make bench`: tokens from a local issuer
+            slug = project.path.name
+            issuer = TokenIssuer(realm=slug, audience=f"{slug}-api", client_id=f"{slug}-api")
+            issuer.start()
+        bench = Bench(project, database, fleet, Options(env=env_pairs(args.env)), ids, issuer)
         if args.target in ("middleware", "db"):
             return _in_process_costs(bench, args.target)
         with bench.service("profiled") as server:
@@ -103,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         fleet.stop_all()
+        if issuer is not None:
+            issuer.stop()
         if database is not None:
             database.drop()
         shutil.rmtree(work, ignore_errors=True)

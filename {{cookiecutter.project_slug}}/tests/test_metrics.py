@@ -22,7 +22,7 @@ from {{ cookiecutter.package_name }}.circuit_breaker import CircuitBreaker
 from {{ cookiecutter.package_name }}.container import Container
 from {{ cookiecutter.package_name }}.db import create_engine
 from {{ cookiecutter.package_name }}.dependencies import get_item_commands
-from {{ cookiecutter.package_name }}.middleware.metrics import MetricsMiddleware
+from {{ cookiecutter.package_name }}.middleware.edge import EdgeMiddleware
 from {{ cookiecutter.package_name }}.settings import (
     AuditSettings,
     DatabaseSettings,
@@ -111,7 +111,7 @@ async def test_an_app_that_raises_is_counted_as_500(metrics_client: httpx.AsyncC
     scope: dict[str, Any] = {"type": "http", "method": "BREW", "path": "/pot", "headers": []}
     before = await scrape(metrics_client)
     with pytest.raises(RuntimeError):
-        await MetricsMiddleware(raising)(scope, receive, send)
+        await EdgeMiddleware(raising)(scope, receive, send)
     after = await scrape(metrics_client)
 
     assert requests(after, before, "other", "unmatched", "500") == 1

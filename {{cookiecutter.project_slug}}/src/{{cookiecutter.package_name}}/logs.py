@@ -2,13 +2,59 @@
 
 JSON lines outside development, a console renderer in development. Request-scoped values
 (request id, user) are bound with `structlog.contextvars` and appear on every line.
+
+The app's own lines are rendered by structlog and written straight to stdout: the standard
+library's path (a `LogRecord`, the caller's frame, a handler and `ProcessorFormatter`) cost
+several times more per line, and the access log writes one per request. Other libraries log
+through the standard library; their records get the same processors and renderer.
 """
 
 import logging
 import sys
+import threading
+from typing import Any, cast
 
 import structlog
-from structlog.typing import Processor
+from structlog.typing import EventDict, Processor
+
+
+class StdoutLogger:
+    """Writes each rendered line to the current `sys.stdout`, flushed.
+
+    Levels follow the standard library logger of the same name (`LOG_LEVEL` on the root, or
+    a level set on one logger), which `structlog.stdlib.filter_by_level` asks.
+    """
+
+    _lock = threading.Lock()  # threadpool work logs too; lines must not interleave
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._stdlib = logging.getLogger(name)
+
+    @property
+    def disabled(self) -> bool:
+        return self._stdlib.disabled
+
+    def getEffectiveLevel(self) -> int:  # noqa: N802 - the standard library's name
+        return self._stdlib.getEffectiveLevel()
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - the standard library's name
+        return self._stdlib.isEnabledFor(level)
+
+    def msg(self, message: str) -> None:
+        stream = sys.stdout  # looked up per line: a test may have replaced it
+        with self._lock:
+            try:
+                stream.write(message + "\n")
+                stream.flush()
+            except (OSError, ValueError):  # closed or broken stdout: as `logging` does, a lost
+                pass  # line must not fail the request that logged it
+
+    debug = info = warning = warn = error = exception = critical = fatal = log = msg
+
+
+def _stdout_logger(*args: Any) -> StdoutLogger:
+    return StdoutLogger(args[0] if args else "root")
 
 
 def configure_logging(*, level: str, json: bool) -> None:
@@ -22,9 +68,15 @@ def configure_logging(*, level: str, json: bool) -> None:
     renderer: Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
     )
+    exceptions: Processor = structlog.processors.format_exc_info if json else _keep
+    # Loggers cached on first use hold this very list: change it in place, so that a new
+    # configuration (and `structlog.testing.capture_logs`) reaches them too.
+    processors = cast(list[Processor], structlog.get_config()["processors"])
+    processors[:] = [structlog.stdlib.filter_by_level, *shared, exceptions, renderer]
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
+        processors=processors,
+        logger_factory=_stdout_logger,
+        # The standard library's API (`isEnabledFor`, `log(level, ...)`, `exception`).
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
@@ -32,7 +84,7 @@ def configure_logging(*, level: str, json: bool) -> None:
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info if json else _keep,
+            exceptions,
             renderer,
         ],
     )
@@ -49,7 +101,5 @@ def configure_logging(*, level: str, json: bool) -> None:
     logging.getLogger("uvicorn.access").propagate = False
 
 
-def _keep(
-    logger: object, method_name: str, event_dict: structlog.typing.EventDict
-) -> structlog.typing.EventDict:
+def _keep(logger: object, method_name: str, event_dict: EventDict) -> EventDict:
     return event_dict

@@ -23,16 +23,13 @@ from {{ cookiecutter.package_name }}.auth.rate_limit import caller_identity
 {%- endif %}
 from {{ cookiecutter.package_name }}.lifespan import lifespan
 from {{ cookiecutter.package_name }}.logs import configure_logging
-from {{ cookiecutter.package_name }}.middleware.access_log import AccessLogMiddleware
-from {{ cookiecutter.package_name }}.middleware.audit import AuditMiddleware
 from {{ cookiecutter.package_name }}.middleware.body_limit import BodyLimitMiddleware
 from {{ cookiecutter.package_name }}.middleware.cors import cors_options
-from {{ cookiecutter.package_name }}.middleware.metrics import MetricsMiddleware
+from {{ cookiecutter.package_name }}.middleware.edge import EdgeMiddleware
 from {{ cookiecutter.package_name }}.middleware.proxy_headers import ProxyHeadersMiddleware
 from {{ cookiecutter.package_name }}.middleware.rate_limit import RateLimitMiddleware
-from {{ cookiecutter.package_name }}.middleware.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.middleware.security_headers import (
-    SecurityHeadersMiddleware,
+    SecurityHeaders,
     docs_page_headers,
 )
 from {{ cookiecutter.package_name }}.middleware.trusted_hosts import TrustedHostMiddleware
@@ -77,11 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)
-    app.add_middleware(AccessLogMiddleware)
-    app.add_middleware(MetricsMiddleware)  # counts every answer: 400, 413, 429 and 500 too
-    app.add_middleware(AuditMiddleware)
-    app.add_middleware(
-        SecurityHeadersMiddleware,
+    # Request id, security headers, audit, metrics (every answer: 400, 413, 429 and 500 too)
+    # and the access line, in one layer: see middleware/edge.py.
+    security_headers = SecurityHeaders(
         hsts_max_age=0 if settings.is_development else settings.hsts_max_age_seconds,
 {%- if cookiecutter.use_keycloak %}
         # Swagger UI's login fetches its token from Keycloak.
@@ -90,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         page_headers=docs_page_headers(app),
 {%- endif %}
     )
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(EdgeMiddleware, security_headers=security_headers)
     if settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted=settings.trusted_proxies)
     return app

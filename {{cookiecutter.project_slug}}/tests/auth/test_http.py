@@ -1,10 +1,12 @@
 """HTTP: 401 with a Bearer challenge without a valid token, 403 without the role, exactly."""
 
-import logging
 import time
 
 import httpx
 import pytest
+from structlog.contextvars import merge_contextvars
+from structlog.stdlib import add_logger_name
+from structlog.testing import capture_logs
 
 from {{ cookiecutter.package_name }}.auth.roles import Role
 from tests.auth.conftest import MakeApp
@@ -114,23 +116,22 @@ async def test_openapi_documents_security_on_protected_operations_only(
 
 
 async def test_access_log_names_the_user_and_never_the_token(
-    anonymous: httpx.AsyncClient, issuer: Issuer, caplog: pytest.LogCaptureFixture
+    anonymous: httpx.AsyncClient, issuer: Issuer
 ) -> None:
     token = issuer.token(roles=[Role.READER])
-    with caplog.at_level(logging.INFO, logger="access"):
+    with capture_logs(processors=[merge_contextvars, add_logger_name]) as events:
         await anonymous.get(ITEMS, headers=bearer(token))
-    lines = [r.msg for r in caplog.records if r.name == "access" and isinstance(r.msg, dict)]
+    lines = [event for event in events if event["logger"] == "access"]
     assert lines[-1]["user_id"] == issuer.claims()["sub"]
-    assert token not in caplog.text
-    assert all(token not in str(line) for line in lines)
+    assert all(token not in str(event) for event in events)
 
 
 async def test_rejected_request_logs_the_reason(
-    anonymous: httpx.AsyncClient, issuer: Issuer, caplog: pytest.LogCaptureFixture
+    anonymous: httpx.AsyncClient, issuer: Issuer
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="access"):
+    with capture_logs(processors=[merge_contextvars, add_logger_name]) as events:
         await anonymous.get(ITEMS, headers=bearer(issuer.token(aud="elsewhere")))
-    lines = [r.msg for r in caplog.records if r.name == "access" and isinstance(r.msg, dict)]
+    lines = [event for event in events if event["logger"] == "access"]
     assert lines[-1]["auth_error"] == "audience"
     assert "user_id" not in lines[-1]
 

@@ -2,11 +2,11 @@
 problems with `Retry-After`, readiness fails, and everything recovers without a restart."""
 
 import asyncio
-import logging
 import uuid
 
 import httpx
 import pytest
+from structlog.testing import capture_logs
 
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -75,12 +75,10 @@ async def test_startup_retries_until_the_database_answers(
     settings: Settings,
     fault_database_url: str,
     db_proxy: TcpProxy,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = through_proxy(fault_database_url, db_proxy.port)
     database = database_settings(url, connect_retries=10)
     app = create_app(settings.model_copy(update={"database": database}))
-    logging.getLogger().addHandler(caplog.handler)  # create_app replaced the root handlers
     await db_proxy.cut()
     started = asyncio.Event()
 
@@ -88,13 +86,10 @@ async def test_startup_retries_until_the_database_answers(
         async with app.router.lifespan_context(app):
             started.set()
 
-    startup = asyncio.create_task(serve())
-    await until(lambda: any(_event(r) == "dependency_unavailable" for r in caplog.records))
+    with capture_logs() as events:
+        startup = asyncio.create_task(serve())
+        await until(lambda: any(e["event"] == "dependency_unavailable" for e in events))
     assert not started.is_set()
     await db_proxy.restore()
     await startup
     assert started.is_set()
-
-
-def _event(record: logging.LogRecord) -> object:
-    return record.msg.get("event") if isinstance(record.msg, dict) else None

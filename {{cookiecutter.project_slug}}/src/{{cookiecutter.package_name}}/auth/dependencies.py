@@ -15,7 +15,7 @@ from starlette.types import Scope
 from {{ cookiecutter.package_name }}.auth import metrics, policy
 from {{ cookiecutter.package_name }}.auth.roles import Role
 from {{ cookiecutter.package_name }}.auth.tokens import InvalidTokenError, Principal
-from {{ cookiecutter.package_name }}.dependencies import ContainerDep
+from {{ cookiecutter.package_name }}.dependencies import ContainerDep, get_container
 from {{ cookiecutter.package_name }}.errors import ForbiddenError, UnauthorizedError
 
 logger = structlog.get_logger(__name__)
@@ -116,11 +116,13 @@ def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     return caller_with_roles
 
 
-async def authorize(connection: HTTPConnection, container: ContainerDep) -> None:
+async def authorize(connection: HTTPConnection) -> None:
     """The gate in front of every HTTP route: apply the route's rule from `auth/policy.py`.
 
     Other connection types run it too (router dependencies apply to every route); they
-    authenticate within their own protocol, so it lets them through.
+    authenticate within their own protocol, so it lets them through. It takes no sub-dependency
+    (the container is fetched only for a non-public route): FastAPI would resolve one on every
+    request, probes included, for about as much CPU as the rest of the route.
     """
     if connection.scope["type"] != "http":
         return
@@ -129,6 +131,7 @@ async def authorize(connection: HTTPConnection, container: ContainerDep) -> None
     access = policy.http_access(method, route) if route else None
     if access is not None and access.public:
         return
+    container = await get_container(connection)
     principal = await authenticate(connection, container)
     if access is None:
         logger.error("route_without_access_rule", method=method, route=route)

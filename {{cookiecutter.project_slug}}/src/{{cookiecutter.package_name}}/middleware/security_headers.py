@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+RawHeaders = list[tuple[bytes, bytes]]
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
@@ -21,11 +22,10 @@ FONTS_CSS = "https://fonts.googleapis.com/css"
 FONTS = "https://fonts.gstatic.com"
 FAVICON = "https://fastapi.tiangolo.com/img/favicon.png"
 
-RawHeaders = list[tuple[bytes, bytes]]
 
-
-class SecurityHeadersMiddleware:
-    """Adds each header that the response does not set itself (a route may choose its own).
+class SecurityHeaders:
+    """The headers `EdgeMiddleware` adds to every HTTP response that does not set them itself
+    (a route may choose its own).
 
     `page_headers` replace some of them on exact paths, such as the docs pages' policy.
     `Strict-Transport-Security` is sent when `hsts_max_age` is not 0.
@@ -33,12 +33,10 @@ class SecurityHeadersMiddleware:
 
     def __init__(
         self,
-        app: ASGIApp,
         *,
         hsts_max_age: int = 0,
         page_headers: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        self.app = app
         defaults = {
             "x-content-type-options": "nosniff",
             "x-frame-options": "DENY",
@@ -54,21 +52,14 @@ class SecurityHeadersMiddleware:
             for path, headers in (page_headers or {}).items()
         }
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        added = self.pages.get(scope["path"], self.headers)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                present = {name.lower() for name, _ in headers}
-                headers += [header for header in added if header[0] not in present]
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def added_to(self, path: str, headers: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
+        """The response's `headers`, then each of this path's headers that they lack."""
+        headers = list(headers)
+        present = {name.lower() for name, _ in headers}
+        headers += [
+            header for header in self.pages.get(path, self.headers) if header[0] not in present
+        ]
+        return headers
 
 
 def docs_page_headers(app: FastAPI, *, connect_to: Iterable[str] = ()) -> dict[str, dict[str, str]]:

@@ -1,0 +1,75 @@
+"""Logs: one JSON line per event on stdout, the app's and other libraries' alike."""
+
+import contextlib
+import io
+import json
+import logging
+import sys
+from collections.abc import Iterator
+
+import structlog
+
+from {{ cookiecutter.package_name }}.logs import configure_logging
+
+
+@contextlib.contextmanager
+def stdout_lines() -> Iterator[io.StringIO]:
+    """What the app writes to stdout while logging JSON at INFO. (Set within the test: pytest's
+    own capture takes `sys.stdout` back when a test starts.)"""
+    written, saved = io.StringIO(), sys.stdout
+    sys.stdout = written
+    configure_logging(level="INFO", json=True)
+    try:
+        yield written
+    finally:
+        sys.stdout = saved
+        configure_logging(level="WARNING", json=False)  # as the suite's settings
+        structlog.contextvars.clear_contextvars()
+
+
+def lines(stdout: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stdout.getvalue().splitlines()]
+
+
+def test_app_and_library_lines_are_json_with_the_request_context() -> None:
+    with stdout_lines() as stdout:
+        structlog.contextvars.bind_contextvars(request_id="req-1")
+        structlog.get_logger("tests.app").info("app_event", answer=42)
+        logging.getLogger("tests.library").warning("library %s", "event")
+
+    app_line, library_line = lines(stdout)
+    assert app_line["event"] == "app_event"
+    assert app_line["answer"] == 42
+    assert library_line["event"] == "library event"
+    for line in (app_line, library_line):
+        assert line["request_id"] == "req-1"
+        assert {"level", "logger", "timestamp"} <= line.keys()
+
+
+def test_levels_follow_the_standard_library_loggers() -> None:
+    logging.getLogger("tests.quiet").setLevel(logging.ERROR)
+    with stdout_lines() as stdout:
+        structlog.get_logger("tests.app").debug("below_log_level")
+        structlog.get_logger("tests.quiet").warning("below_its_own_level")
+        structlog.get_logger("tests.app").info("kept")
+    logging.getLogger("tests.quiet").setLevel(logging.NOTSET)
+
+    assert [line["event"] for line in lines(stdout)] == ["kept"]
+
+
+def test_exceptions_are_rendered_into_the_line() -> None:
+    with stdout_lines() as stdout:
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            structlog.get_logger("tests.app").exception("failed")
+
+    (line,) = lines(stdout)
+    assert line["level"] == "error"
+    assert "RuntimeError: boom" in str(line["exception"])
+
+
+def test_a_closed_stdout_does_not_fail_the_caller() -> None:
+    with stdout_lines() as stdout:
+        stdout.close()
+        structlog.get_logger("tests.app").info("lost")  # must not raise

@@ -24,9 +24,9 @@ from {{ cookiecutter.package_name }}.request_context import actor_scope, request
 
 
 class EdgeMiddleware:
-    """Every connection (HTTP and WebSocket) gets a request id and an actor scope; HTTP requests
-    also get the security headers and `X-Request-ID` on their answer (errors included), the RED
-    metrics, one access line and, for writes, an audit entry once the response has been sent.
+    """Every connection gets a request id and an actor scope; HTTP requests also get the
+    security headers and `X-Request-ID` on their answer (errors included), the RED metrics, one
+    access line and, for writes, an audit entry once the response has been sent.
     """
 
     def __init__(self, app: ASGIApp, *, security_headers: SecurityHeaders | None = None) -> None:

@@ -8,8 +8,10 @@ multiprocess mode (`python -m {{ cookiecutter.package_name }}` sets it up): ever
 its workers' values combine, and a scrape of any worker reports them all.
 """
 
+import contextlib
 import os
 import re
+import struct
 from pathlib import Path
 
 from prometheus_client import (
@@ -146,7 +148,15 @@ def exposition() -> bytes:
     forget_dead_workers(Path(directory))
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    for _ in range(SCRAPE_ATTEMPTS - 1):
+        # Files change under the scrape: another worker's scrape removes a dead worker's file
+        # between listing and reading, a worker just started has not written its header yet.
+        with contextlib.suppress(FileNotFoundError, struct.error):
+            return generate_latest(registry)
     return generate_latest(registry)
+
+
+SCRAPE_ATTEMPTS = 3
 
 
 # `gauge_livesum_1234.db`: the live gauges of worker 1234, which must vanish when it dies.
@@ -165,7 +175,9 @@ def forget_dead_workers(directory: Path) -> None:
             pids.add(int(match[1]))
     for pid in pids - {os.getpid()}:
         if not _alive(pid):
-            mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]
+            # Workers scrape concurrently: another one may be removing the same files.
+            with contextlib.suppress(FileNotFoundError):
+                mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]
 
 
 def _alive(pid: int) -> bool:

@@ -74,8 +74,10 @@ class MatrixReport:
         wall = self.finished - self.started
         write(f"matrix wall time: {wall:.0f}s for {len(self.outcomes)} combination(s)")
         cache = getattr(terminalreporter.config, "cache", None)  # None with -p no:cacheprovider
-        if cache is not None and len(self.outcomes) == len(pythons):
-            # The whole matrix ran: `make bench` reports this as the template's matrix time.
+        config = terminalreporter.config
+        selected = not (config.getoption("keyword") or config.getoption("markexpr"))
+        if cache is not None and selected and len(self.outcomes) == len(pythons):
+            # The whole matrix ran, every step: `make bench` reports this as its wall time.
             failed = sum(1 for o in self.outcomes.values() if o.get("failed") or o.get("error"))
             cache.set(
                 "template/matrix",
@@ -83,7 +85,7 @@ class MatrixReport:
                     "seconds": round(wall, 1),
                     "combinations": len(self.outcomes),
                     "failed": failed,
-                    "workers": terminalreporter.config.getoption("numprocesses", None) or 1,
+                    "workers": config.getoption("numprocesses", None) or 1,
                     "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                 },
             )

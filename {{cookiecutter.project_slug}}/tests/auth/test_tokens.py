@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import jwt
@@ -12,7 +13,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from {{ cookiecutter.package_name }}.auth.roles import Role
-from {{ cookiecutter.package_name }}.auth.tokens import InvalidTokenError, TokenValidator
+from {{ cookiecutter.package_name }}.auth.tokens import (
+    VERIFIED_TTL_SECONDS,
+    InvalidTokenError,
+    TokenValidator,
+)
 from tests.auth.conftest import MakeValidator
 from tests.auth.issuer import Issuer, SigningKey
 
@@ -70,6 +75,44 @@ async def test_ec_keys_are_accepted_too(
     validator = await make_validator(private_issuer)
     token = private_issuer.token(key=private_issuer.keys[-1])
     assert (await validator.validate(token)).subject
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_verified_token_is_not_verified_again(
+    private_issuer: Issuer, validator: TokenValidator
+) -> None:
+    token = private_issuer.token()
+    first = await validator.validate(token)
+    assert await validator.validate(token) is first
+
+
+async def test_a_remembered_token_is_verified_again_after_the_ttl(
+    private_issuer: Issuer, validator: TokenValidator
+) -> None:
+    clock = FakeClock()
+    validator = replace(validator, clock=clock)
+    token = private_issuer.token(lifetime=3600)
+    first = await validator.validate(token)
+    clock.now += VERIFIED_TTL_SECONDS + 1
+    assert await validator.validate(token) is not first
+
+
+async def test_a_remembered_token_is_verified_again_once_it_expires(
+    private_issuer: Issuer, validator: TokenValidator
+) -> None:
+    clock = FakeClock()
+    validator = replace(validator, clock=clock)
+    token = private_issuer.token(lifetime=30)
+    first = await validator.validate(token)
+    clock.now = first.expires_at  # the full check (which reads the real time) runs again
+    assert await validator.validate(token) is not first
 
 
 async def test_expired_token_is_rejected(private_issuer: Issuer, validator: TokenValidator) -> None:

@@ -3,10 +3,16 @@
 Checked: the algorithm (asymmetric allow-list, and it must match the key), the signature,
 `exp` and `nbf` (with leeway), `iss`, `aud`, `azp` (when restricted), `typ` (access tokens only)
 and `sub`. Anything else about a token is the policy's business (roles).
+
+A client sends the same token with every request until it expires: a verified token's principal
+is kept (per process, bounded) until the token's `exp`, at most `VERIFIED_TTL_SECONDS`, so the
+signature is not checked again on every request. The price: a token whose signing key leaves the
+realm stays accepted for up to that long.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -39,6 +45,12 @@ class InvalidTokenError(Exception):
         self.message = message
 
 
+VERIFIED_TOKENS = 1024
+"""Verified tokens kept per process; the oldest goes first."""
+VERIFIED_TTL_SECONDS = 60.0
+"""Longest a verified token is trusted without checking it again."""
+
+
 @dataclass(frozen=True, slots=True)
 class TokenValidator:
     keys: JwksCache
@@ -47,8 +59,28 @@ class TokenValidator:
     client_id: str
     authorized_parties: frozenset[str]
     leeway_seconds: float
+    clock: Callable[[], float] = time.time
+    _verified: dict[str, tuple[Principal, float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     async def validate(self, token: str) -> Principal:
+        now = self.clock()
+        if (cached := self._verified.get(token)) is not None:
+            principal, recheck_at = cached
+            if now < recheck_at:
+                return principal
+            del self._verified[token]
+        principal = await self._verify(token)
+        # Until `exp` without the leeway: a token in its leeway is verified every time, and an
+        # expired one gets its `expired` answer from the full check, as it always did.
+        recheck_at = min(float(principal.expires_at), now + VERIFIED_TTL_SECONDS)
+        if len(self._verified) >= VERIFIED_TOKENS:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (principal, recheck_at)
+        return principal
+
+    async def _verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

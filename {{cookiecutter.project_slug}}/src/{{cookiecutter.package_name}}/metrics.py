@@ -109,12 +109,7 @@ CIRCUIT_BREAKER_OPENS = Counter(
 )
 BREAKER_OPEN = 2
 
-for _state in ("in_use", "idle"):
-    DB_POOL_CONNECTIONS.labels(_state)
-for _outcome in ("written", "dropped", "lost"):
-    AUDIT_ENTRIES.labels(_outcome)
-RATE_LIMIT_REJECTIONS.labels("http")
-
+# Created here, so these series exist from the first scrape.
 POOL_IN_USE = DB_POOL_CONNECTIONS.labels("in_use")
 POOL_IDLE = DB_POOL_CONNECTIONS.labels("idle")
 AUDIT_WRITTEN = AUDIT_ENTRIES.labels("written")

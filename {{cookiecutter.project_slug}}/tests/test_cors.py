@@ -6,6 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from {{ cookiecutter.package_name }}.middleware.cors import vary_origin
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.conftest import http_client, running_app
 
@@ -59,6 +60,22 @@ async def test_preflight_from_listed_origin_allows_writes_with_a_token(cors_app:
     assert response.status_code == 200
     assert "POST" in response.headers["access-control-allow-methods"]
     assert "authorization" in response.headers["access-control-allow-headers"].lower()
+
+
+async def test_answers_without_an_origin_say_they_vary_by_it(cors_app: FastAPI) -> None:
+    # A request without `Origin` skips the CORS machinery; a cache must still not serve its
+    # answer (without CORS headers) to a browser.
+    async with http_client(cors_app) as client:
+        response = await client.get("/health/live")
+    assert response.status_code == 200
+    assert response.headers.get_list("vary") == ["Origin"]
+    assert not [name for name in response.headers if name.startswith("access-control-")]
+
+
+def testvary_origin_joins_an_existing_vary_header() -> None:
+    headers = vary_origin([(b"content-type", b"text/plain"), (b"Vary", b"Accept-Encoding")])
+    assert headers == [(b"content-type", b"text/plain"), (b"Vary", b"Accept-Encoding, Origin")]
+    assert vary_origin(()) == [(b"vary", b"Origin")]
 
 
 async def test_other_origins_get_no_cors_headers(cors_app: FastAPI) -> None:

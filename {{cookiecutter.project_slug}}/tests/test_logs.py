@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import structlog
 
-from {{ cookiecutter.package_name }}.logs import configure_logging
+from {{ cookiecutter.package_name }}.logs import StdoutLogger, configure_logging, emit
 
 
 @contextlib.contextmanager
@@ -73,3 +73,16 @@ def test_a_closed_stdout_does_not_fail_the_caller() -> None:
     with stdout_lines() as stdout:
         stdout.close()
         structlog.get_logger("tests.app").info("lost")  # must not raise
+
+
+def test_emit_writes_the_line_a_bound_logger_would() -> None:
+    with stdout_lines() as stdout:
+        structlog.contextvars.bind_contextvars(request_id="req-1")
+        structlog.get_logger("tests.app").info("happened", answer=42, route="/x")
+        logger = StdoutLogger("tests.app")
+        emit(logger, "info", {"answer": 42, "route": "/x", "event": "happened"})
+        emit(logger, "debug", {"event": "below_log_level"})
+
+    bound, emitted = lines(stdout)
+    assert str(bound.pop("timestamp")) <= str(emitted.pop("timestamp"))
+    assert list(emitted.items()) == list(bound.items())  # the same fields, in the same order

@@ -5,7 +5,6 @@ from fastapi import Depends, FastAPI
 {%- else -%}
 from fastapi import FastAPI
 {%- endif %}
-from starlette.middleware.cors import CORSMiddleware
 
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.api.http import health, metrics, v1
@@ -24,7 +23,7 @@ from {{ cookiecutter.package_name }}.auth.rate_limit import caller_identity
 from {{ cookiecutter.package_name }}.lifespan import lifespan
 from {{ cookiecutter.package_name }}.logs import configure_logging
 from {{ cookiecutter.package_name }}.middleware.body_limit import BodyLimitMiddleware
-from {{ cookiecutter.package_name }}.middleware.cors import cors_options
+from {{ cookiecutter.package_name }}.middleware.cors import CORSMiddleware, cors_options
 from {{ cookiecutter.package_name }}.middleware.edge import EdgeMiddleware
 from {{ cookiecutter.package_name }}.middleware.proxy_headers import ProxyHeadersMiddleware
 from {{ cookiecutter.package_name }}.middleware.rate_limit import RateLimitMiddleware
@@ -46,13 +45,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
 {%- if cookiecutter.use_keycloak %}
-    # Before the routers: every route they add passes the access rules in auth/policy.py.
+    # Every route included from here on passes the access rules in auth/policy.py. The probes
+    # and /metrics, included above, are public: they answer without running any auth code.
     app.router.dependencies.append(Depends(authorize))
     document_security(app, settings.keycloak)
 {%- endif %}
-    app.include_router(health.router)
-    app.include_router(metrics.router)
     app.include_router(v1.router)
 {%- if cookiecutter.use_websockets %}
     app.include_router(endpoint.router)

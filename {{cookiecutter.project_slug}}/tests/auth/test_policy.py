@@ -70,6 +70,21 @@ async def test_a_route_without_a_rule_is_refused_to_everyone(
     assert "secret" not in response.text
 
 
+def test_only_probes_and_scrapes_are_outside_the_gate(settings: Settings) -> None:
+    # Included before the gate (main.py): a liveness probe runs no auth code. Every other API
+    # route, including those of routers added later, passes `authorize`.
+    ungated = {
+        str(context.path_format)
+        for context in iter_route_contexts(create_app(settings).routes)
+        if isinstance(context.original_route, APIRoute)
+        and not any(
+            getattr(depends.dependency, "__name__", "") == "authorize"
+            for depends in context.dependencies
+        )
+    }
+    assert ungated == {"/health/live", "/health/ready", "/metrics"}
+
+
 def test_app_is_reachable_only_through_the_policy(app: FastAPI) -> None:
     # The gate sits on the app's router: routers included later inherit it.
     gate = [d.dependency for d in app.router.dependencies]

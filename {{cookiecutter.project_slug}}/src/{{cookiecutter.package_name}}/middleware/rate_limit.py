@@ -8,7 +8,6 @@ import math
 from collections.abc import Awaitable, Callable
 
 import structlog
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.api.http.problems import problem_response
@@ -72,11 +71,11 @@ class RateLimitMiddleware:
             await self._problem(error, scope, receive, send)
             return
 
+        raw = [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                response_headers = MutableHeaders(scope=message)
-                for name, value in headers.items():
-                    response_headers.append(name, value)
+                message["headers"] = [*message.get("headers", ()), *raw]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

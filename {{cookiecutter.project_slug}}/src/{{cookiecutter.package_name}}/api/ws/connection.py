@@ -76,8 +76,11 @@ class Connection:
         if self._closing or self._sending.locked() or not self._queue.empty():
             self.push(frame)
             return
-        async with self._sending:
+        await self._sending.acquire()  # `async with` would cost two more coroutines a reply
+        try:
             await self._send(frame)
+        finally:
+            self._sending.release()
 
     async def receive(self) -> Message | None:
         """The client's next message, or None once the connection's identity has expired (the

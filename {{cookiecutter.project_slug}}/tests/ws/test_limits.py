@@ -1,16 +1,22 @@
 """Limits close only the connection that crossed them, with a documented close code."""
 
+import asyncio
 import time
+from dataclasses import replace
 
 import pytest
 from fastapi import FastAPI
 from httpx_ws import AsyncWebSocketSession, WebSocketDisconnect
 from starlette.websockets import WebSocket
 
+from {{ cookiecutter.package_name }}.api.ws.context import MessageContext
+from {{ cookiecutter.package_name }}.api.ws.handlers import build_registry
 from {{ cookiecutter.package_name }}.api.ws.hub import WebSocketHub
 from {{ cookiecutter.package_name }}.api.ws.identity import Identity
+from {{ cookiecutter.package_name }}.api.ws.registry import Registry
+from {{ cookiecutter.package_name }}.api.ws.schemas import Empty
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.ws.conftest import open_ws, receive, request, running_app
+from tests.ws.conftest import install, open_ws, receive, request, running_app
 
 
 async def closed_with(ws: AsyncWebSocketSession) -> int:
@@ -90,6 +96,47 @@ async def test_expired_identity_is_closed_with_4401(settings: Settings) -> None:
         hub(app).authenticate = short_lived
         async with open_ws(app) as ws:
             assert (await request(ws, "ping"))["data"] == {}
+            assert await closed_with(ws) == 4401
+
+
+def ping_held_until(release: asyncio.Event) -> Registry:
+    """A registry whose only type, `ping`, is answered once the test sets `release`."""
+
+    async def held_ping(data: Empty, context: MessageContext) -> Empty:
+        await release.wait()
+        return Empty()
+
+    ping = build_registry().route("ping")
+    assert ping is not None
+    return Registry({"ping": replace(ping, handler=held_ping)}, {})
+
+
+async def test_a_message_being_handled_is_not_idle_time(settings: Settings) -> None:
+    release = asyncio.Event()
+    async with running_app(settings, idle_timeout=0.2) as app:
+        install(app, registry=ping_held_until(release))
+        async with open_ws(app) as ws:
+            await ws.send_json({"id": 1, "type": "ping", "data": {}})
+            await asyncio.sleep(0.5)  # the idle timer comes due while the ping is handled
+            release.set()
+            assert (await receive(ws))["id"] == 1
+            assert await closed_with(ws) == 4408
+
+
+async def test_identity_expiring_during_a_message_closes_after_its_reply(
+    settings: Settings,
+) -> None:
+    async def short_lived(websocket: WebSocket) -> Identity:
+        return Identity(subject="visitor", expires_at=time.time() + 0.2)
+
+    release = asyncio.Event()
+    async with running_app(settings) as app:
+        install(app, registry=ping_held_until(release), authenticate=short_lived)
+        async with open_ws(app) as ws:
+            await ws.send_json({"id": 1, "type": "ping", "data": {}})
+            await asyncio.sleep(0.5)  # the identity expires while the ping is handled
+            release.set()
+            assert (await receive(ws))["data"] == {}
             assert await closed_with(ws) == 4401
 
 

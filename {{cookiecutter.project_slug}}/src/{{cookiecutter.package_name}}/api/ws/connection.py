@@ -1,16 +1,20 @@
 """One client socket: a bounded send queue drained by its own writer task, and a bounded close.
 
-Nothing that sends to a connection ever waits for its client: `push` queues or, when the queue
-is full, drops the client (close 4000). A slow reader therefore never stalls a broadcast.
+Nothing that sends to a connection from elsewhere ever waits for its client: `push` queues or,
+when the queue is full, drops the client (close 4000). A slow reader therefore never stalls a
+broadcast. Only the connection's own reader may wait for its client, when it `reply`s: a client
+that does not read its replies stops being read itself.
 """
 
 import asyncio
 import contextvars
+import time
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import structlog
+from starlette.types import Message
 from starlette.websockets import WebSocket
 
 from {{ cookiecutter.package_name }}.api.ws.close_codes import CloseCode
@@ -27,6 +31,7 @@ class Connection:
         *,
         send_queue_size: int,
         close_timeout: float,
+        idle_timeout: float,
         on_slow_consumer: Callable[["Connection"], None] = lambda _: None,
     ) -> None:
         self.id = uuid.uuid4().hex
@@ -35,13 +40,21 @@ class Connection:
         self.topics: set[str] = set()
         self.close_code: int | None = None
         self._queue: asyncio.Queue[str] = asyncio.Queue(send_queue_size)
+        # Held while a frame is written, by the writer task or by the reader (`reply`): frames
+        # go out whole and in order, and the close frame comes last.
+        self._sending = asyncio.Lock()
         self._close_timeout = close_timeout
+        self._idle_timeout = idle_timeout
         self._on_slow_consumer = on_slow_consumer
         self._closing = False
         self._finished = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._writer: asyncio.Task[None] | None = None
         self._context = contextvars.copy_context()
+        self._waiting_since: float | None = None  # loop time the reader began to wait, if it is
+        self._expired = False
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._expiry_timer: asyncio.TimerHandle | None = None
 
     @property
     def closing(self) -> bool:
@@ -56,17 +69,45 @@ class Connection:
             self._on_slow_consumer(self)
             self._spawn(self.close(CloseCode.SLOW_CONSUMER, "send queue overflow", flush=False))
 
+    async def reply(self, frame: str) -> None:
+        """Answer the client's own message. With nothing queued or being written the reader
+        writes it itself, sparing a wake-up of the writer task per message; else it is queued
+        behind the rest, so frames keep their order."""
+        if self._closing or self._sending.locked() or not self._queue.empty():
+            self.push(frame)
+            return
+        await self._sending.acquire()  # `async with` would cost two more coroutines a reply
+        try:
+            await self._send(frame)
+        finally:
+            self._sending.release()
+
+    async def receive(self) -> Message | None:
+        """The client's next message, or None once the connection's identity has expired (the
+        connection is then closed). Time spent waiting here is what the idle timeout counts."""
+        if self._expired:
+            await self.close(CloseCode.EXPIRED, "identity expired")
+            return None
+        self._waiting_since = asyncio.get_running_loop().time()
+        message = await self.websocket.receive()
+        self._waiting_since = None
+        return message
+
     async def run(self, reader: Coroutine[Any, Any, None]) -> None:
         """Write queued frames while `reader` reads; return once either side ends it."""
         # The connection's log context (its id, the handshake's request id) for every task it
         # starts, even one a broadcast starts from an HTTP request's context.
         self._context = contextvars.copy_context()
+        self._watch()
         self._writer = self._spawn(self._write())
         reading = self._spawn(reader)
         reading.add_done_callback(lambda _: self._finished.set())
         try:
             await self._finished.wait()
         finally:
+            for timer in (self._idle_timer, self._expiry_timer):
+                if timer is not None:
+                    timer.cancel()
             tasks = {self._writer, reading, *self._tasks}
             for task in tasks:
                 task.cancel()
@@ -87,7 +128,8 @@ class Connection:
                     await self._queue.join()
                 if self._writer is not None:
                     self._writer.cancel()
-                await self.websocket.close(code, reason)
+                async with self._sending:  # a reply being written goes out whole first
+                    await self.websocket.close(code, reason)
         except TimeoutError:
             logger.warning("ws_close_timed_out", close_code=code)
         except Exception as exc:  # the client is already gone: nothing left to tell it
@@ -105,13 +147,44 @@ class Connection:
         while True:
             frame = await self._queue.get()
             try:
-                await self.websocket.send_text(frame)
-            except Exception:  # the client went away mid-send; the reader sees it too
-                self._closing = True
-                self._finished.set()
-                return
+                async with self._sending:
+                    await self._send(frame)
             finally:
                 self._queue.task_done()
+
+    async def _send(self, frame: str) -> None:
+        try:
+            await self.websocket.send_text(frame)
+        except Exception:  # the client went away mid-send; the reader sees it too
+            self._closing = True
+            self._finished.set()
+
+    def _watch(self) -> None:
+        """Start the idle and expiry timers: one of each per connection, rather than a timeout
+        around every receive (which costs a timer armed and cancelled per message)."""
+        loop = asyncio.get_running_loop()
+        self._idle_timer = loop.call_later(self._idle_timeout, self._check_idle)
+        expires_at = self.identity.expires_at
+        if expires_at is not None:
+            left = max(0.0, expires_at - time.time())
+            self._expiry_timer = loop.call_later(left, self._check_expiry)
+
+    def _check_idle(self) -> None:
+        # Re-armed lazily: the reader only notes when it starts waiting; the timer, when it
+        # fires, closes a reader that has waited long enough or sets itself for when it will.
+        loop = asyncio.get_running_loop()
+        since = self._waiting_since
+        if since is not None and loop.time() - since >= self._idle_timeout:
+            self._spawn(self.close(CloseCode.IDLE_TIMEOUT, "idle timeout"))
+            return
+        start = loop.time() if since is None else since
+        self._idle_timer = loop.call_at(start + self._idle_timeout, self._check_idle)
+
+    def _check_expiry(self) -> None:
+        # A reader busy with a message answers it first; `receive` then closes.
+        self._expired = True
+        if self._waiting_since is not None:
+            self._spawn(self.close(CloseCode.EXPIRED, "identity expired"))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coroutine, context=self._context.copy())

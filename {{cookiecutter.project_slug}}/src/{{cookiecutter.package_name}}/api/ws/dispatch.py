@@ -45,6 +45,12 @@ if TYPE_CHECKING:
     from {{ cookiecutter.package_name }}.container import Container
 
 logger = structlog.get_logger(__name__)
+# The level check of the per-message line, asked of the standard library's logger of the same
+# name as `logs.py` does (its levels are structlog's): ~1 µs less than through structlog's
+# lazy proxy and bound logger, on every message.
+_levels = logging.getLogger(__name__)
+
+_validate_envelope = ClientMessage.__pydantic_validator__.validate_json
 
 UNKNOWN = "unknown"
 """Label of a type missing from the registry: logs and metrics never carry raw client input."""
@@ -61,7 +67,9 @@ class Dispatcher:
     async def dispatch(self, text: str, connection: Connection, container: "Container") -> str:
         with _Message() as message:
             try:
-                envelope = ClientMessage.model_validate_json(text)
+                # The models' own validators, as `model_validate_json`/`model_validate` call them
+                # minus those methods' Python wrappers: ~0.9 µs a message less, same results.
+                envelope: ClientMessage = _validate_envelope(text)
             except ValidationError as exc:
                 return message.fail(salvage_id(text), ERROR_TYPE, _envelope_error(exc))
             route = self.registry.route(envelope.type)
@@ -75,11 +83,11 @@ class Dispatcher:
             audited = route.spec.audited
             if audited:
                 message.audit_to(container.audit, connection, envelope.id)
-            if not connection.identity.has_roles(route.roles):
+            if route.roles and not connection.identity.has_roles(route.roles):
                 error = ForbiddenError(f"{route.spec.name} needs roles this connection lacks.")
                 return message.fail(envelope.id, route.spec.name, error)
             try:
-                data = route.spec.input.model_validate(envelope.data)
+                data = route.spec.input.__pydantic_validator__.validate_python(envelope.data)
             except ValidationError as exc:
                 error = ValidationFailedError(
                     "The message data is not valid.",
@@ -127,6 +135,18 @@ class _Message:
     """The scope of one message: its request id, its log line (`ws_message`) and, for an
     audited type, its audit entry."""
 
+    __slots__ = (
+        "_audit",
+        "_id_token",
+        "_log_tokens",
+        "_started",
+        "label",
+        "outcome",
+        "request_id",
+        "resource_id",
+        "status",
+    )
+
     def __init__(self) -> None:
         # 128 random bits as 32 hex digits, like an HTTP request's id; a `UUID` object costs
         # five times as much, once per message.
@@ -159,7 +179,7 @@ class _Message:
         metrics.message_handled(metric_type, self.outcome, seconds)
         # A line per message costs as much as the message itself: successes log at DEBUG.
         level = logging.DEBUG if self.outcome == "ok" else logging.INFO
-        if logger.isEnabledFor(level):
+        if _levels.isEnabledFor(level):
             logger.log(
                 level,
                 "ws_message",

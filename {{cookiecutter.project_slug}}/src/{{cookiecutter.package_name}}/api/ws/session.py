@@ -1,10 +1,9 @@
 """One connection's life: origin check, accept, identify, admit, read until it ends.
 
-Messages on one connection are handled in order, one at a time; replies and pushed events
-share its send queue. Each received frame counts against the per-connection rate limit.
+Messages on one connection are handled in order, one at a time; each reply goes out before the
+next message is read. Each received frame counts against the per-connection rate limit.
 """
 
-import asyncio
 import math
 import time
 from typing import TYPE_CHECKING
@@ -67,6 +66,7 @@ async def serve(  # noqa: PLR0911 - every refusal ends the connection where it h
         identity,
         send_queue_size=settings.send_queue_size,
         close_timeout=settings.close_timeout,
+        idle_timeout=settings.idle_timeout,
         on_slow_consumer=hub.slow_consumer,
     )
     try:
@@ -119,15 +119,9 @@ async def _read(connection: Connection, hub: "WebSocketHub", container: "Contain
     settings = hub.settings
     rate_limited_in_a_row = 0
     while True:
-        timeout, expires = _receive_timeout(connection, settings.idle_timeout)
-        try:
-            async with asyncio.timeout(timeout):
-                message = await connection.websocket.receive()
-        except TimeoutError:
-            if expires:
-                await connection.close(CloseCode.EXPIRED, "identity expired")
-            else:
-                await connection.close(CloseCode.IDLE_TIMEOUT, "idle timeout")
+        # The connection's own timers close it when idle (4408) or expired (4401).
+        message = await connection.receive()
+        if message is None:
             return
         if message["type"] == "websocket.disconnect":
             connection.disconnected(message.get("code", CloseCode.NORMAL))
@@ -147,14 +141,14 @@ async def _read(connection: Connection, hub: "WebSocketHub", container: "Contain
                 return
             retry = max(1, math.ceil(decision.retry_after))
             error: AppError = RateLimitedError(f"Too many messages; retry in {retry} s.")
-            connection.push(hub.dispatcher.refuse(text, error))
+            await connection.reply(hub.dispatcher.refuse(text, error))
             continue
         rate_limited_in_a_row = 0
         if text is None:
             error = UnsupportedFrameError("Binary frames are not supported; send JSON text.")
-            connection.push(hub.dispatcher.refuse(None, error))
+            await connection.reply(hub.dispatcher.refuse(None, error))
             continue
-        connection.push(await hub.dispatcher.dispatch(text, connection, container))
+        await connection.reply(await hub.dispatcher.dispatch(text, connection, container))
 
 
 def _too_big(text: str | None, data: bytes | None, limit: int) -> bool:
@@ -162,15 +156,6 @@ def _too_big(text: str | None, data: bytes | None, limit: int) -> bool:
         return len(data or b"") > limit
     # UTF-8 takes 1 to 4 bytes a character: encode only when the length leaves a doubt.
     return len(text) > limit or (len(text) * 4 > limit and len(text.encode()) > limit)
-
-
-def _receive_timeout(connection: Connection, idle_timeout: float) -> tuple[float, bool]:
-    """Seconds to wait for the next frame, and whether the identity expires first."""
-    expires_at = connection.identity.expires_at
-    if expires_at is None:
-        return idle_timeout, False
-    left = max(0.0, expires_at - time.time())
-    return (left, True) if left < idle_timeout else (idle_timeout, False)
 
 
 async def _refuse(websocket: WebSocket, refusal: Refusal) -> None:

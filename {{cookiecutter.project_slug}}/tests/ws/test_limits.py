@@ -3,12 +3,14 @@
 import asyncio
 import time
 from dataclasses import replace
+from typing import cast
 
 import pytest
 from fastapi import FastAPI
 from httpx_ws import AsyncWebSocketSession, WebSocketDisconnect
 from starlette.websockets import WebSocket
 
+from {{ cookiecutter.package_name }}.api.ws.connection import Connection
 from {{ cookiecutter.package_name }}.api.ws.context import MessageContext
 from {{ cookiecutter.package_name }}.api.ws.handlers import build_registry
 from {{ cookiecutter.package_name }}.api.ws.hub import WebSocketHub
@@ -138,6 +140,36 @@ async def test_identity_expiring_during_a_message_closes_after_its_reply(
             release.set()
             assert (await receive(ws))["data"] == {}
             assert await closed_with(ws) == 4401
+
+
+class SocketNobodyReads:
+    """A client that takes no frame: every send waits for ever, as on a full socket."""
+
+    async def send_text(self, frame: str) -> None:
+        await asyncio.Event().wait()
+
+    async def close(self, code: int, reason: str = "") -> None:
+        await asyncio.Event().wait()
+
+
+async def test_a_reply_the_client_never_takes_drops_it_with_4000() -> None:
+    # Its reader waits on the reply, so no message of its own can overflow the send queue.
+    dropped: list[Connection] = []
+    connection = Connection(
+        cast(WebSocket, SocketNobodyReads()),
+        Identity(subject="visitor"),
+        send_queue_size=8,
+        close_timeout=0.1,
+        idle_timeout=0.2,
+        on_slow_consumer=dropped.append,
+    )
+
+    async def reader() -> None:
+        await connection.reply('{"id": 1, "type": "ping", "data": {}}')
+
+    await asyncio.wait_for(connection.run(reader()), timeout=10)
+    assert connection.close_code == 4000
+    assert dropped == [connection]
 
 
 async def test_shutdown_closes_open_sockets_with_1001(settings: Settings) -> None:

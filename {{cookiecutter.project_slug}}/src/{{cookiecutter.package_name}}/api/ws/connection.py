@@ -3,7 +3,8 @@
 Nothing that sends to a connection from elsewhere ever waits for its client: `push` queues or,
 when the queue is full, drops the client (close 4000). A slow reader therefore never stalls a
 broadcast. Only the connection's own reader may wait for its client, when it `reply`s: a client
-that does not read its replies stops being read itself.
+that does not read its replies stops being read itself. A client that has not taken a single
+frame for a whole idle timeout is dropped too (4000), subscribed or not.
 """
 
 import asyncio
@@ -53,6 +54,9 @@ class Connection:
         self._context = contextvars.copy_context()
         self._waiting_since: float | None = None  # loop time the reader began to wait, if it is
         self._expired = False
+        self._frames_started = 0  # frames whose writing began: a stuck one is still the last
+        self._stuck_frame: int | None = None  # the frame being written at an idle check
+        self._stuck_since = 0.0  # loop time that check saw it
         self._idle_timer: asyncio.TimerHandle | None = None
         self._expiry_timer: asyncio.TimerHandle | None = None
 
@@ -153,6 +157,7 @@ class Connection:
                 self._queue.task_done()
 
     async def _send(self, frame: str) -> None:
+        self._frames_started += 1
         try:
             await self.websocket.send_text(frame)
         except Exception:  # the client went away mid-send; the reader sees it too
@@ -176,6 +181,15 @@ class Connection:
         since = self._waiting_since
         if since is not None and loop.time() - since >= self._idle_timeout:
             self._spawn(self.close(CloseCode.IDLE_TIMEOUT, "idle timeout"))
+            return
+        writing = self._frames_started if self._sending.locked() else None
+        if writing != self._stuck_frame:
+            self._stuck_frame, self._stuck_since = writing, loop.time()
+        elif writing is not None and loop.time() - self._stuck_since >= self._idle_timeout:
+            # One frame has waited for the client for an idle timeout: its socket takes
+            # nothing (and a reply stuck so holds the reader too).
+            self._on_slow_consumer(self)
+            self._spawn(self.close(CloseCode.SLOW_CONSUMER, "not reading", flush=False))
             return
         start = loop.time() if since is None else since
         self._idle_timer = loop.call_at(start + self._idle_timeout, self._check_idle)

@@ -12,8 +12,7 @@ from {{ cookiecutter.package_name }}.errors import (
     ValidationFailedError,
 )
 from {{ cookiecutter.package_name }}.events import Event
-from {{ cookiecutter.package_name }}.models import Item
-from {{ cookiecutter.package_name }}.repositories.items import ItemRepository
+from {{ cookiecutter.package_name }}.repositories.items import ItemRepository, ItemRow
 from {{ cookiecutter.package_name }}.schemas.items import ItemCreate, ItemPage, ItemRead, ItemUpdate
 from {{ cookiecutter.package_name }}.schemas.pagination import Cursor, PageParams
 from {{ cookiecutter.package_name }}.unit_of_work import UnitOfWork
@@ -67,7 +66,7 @@ class ItemCommands:
             offset, total = None, None
         else:
 
-            async def page_and_total(session: AsyncSession) -> tuple[list[Item], int]:
+            async def page_and_total(session: AsyncSession) -> tuple[list[ItemRow], int]:
                 items = ItemRepository(session)
                 page = await items.list_page(limit=params.limit + 1, offset=params.offset)
                 return page, await items.count()

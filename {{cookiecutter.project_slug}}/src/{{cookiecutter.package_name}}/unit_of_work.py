@@ -1,9 +1,8 @@
 """One unit of work per HTTP request or message; commands commit through it.
 
 Sessions are opened on first use: a request served from the cache opens none. Writes get one
-transaction (`session`); reads outside it (`read`) run on a short session without a
-transaction, so an uncached read costs the database one round trip, not BEGIN, SELECT,
-ROLLBACK, and holds its pooled connection only for that round trip.
+transaction (`session`); reads outside it (`read`) run on a session without a transaction, so
+an uncached read costs the database one round trip, not BEGIN, SELECT, ROLLBACK.
 """
 
 from collections.abc import Awaitable, Callable
@@ -28,6 +27,7 @@ class UnitOfWork:
         self._session_factory = session_factory
         self._read_session_factory = read_session_factory
         self._session: AsyncSession | None = None
+        self._read_session: AsyncSession | None = None
         self._events = events
         self._pending: list[Event] = []
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
@@ -40,32 +40,26 @@ class UnitOfWork:
         return self._session
 
     async def read[T](self, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run `query`, which must only read, and return its result (rows, not ORM objects).
+        """Run `query`, which must only read, and return its result.
 
         Inside this unit's transaction once one is open (the query sees its writes), otherwise
-        on a session of its own in autocommit: no BEGIN/ROLLBACK round trips, each statement
-        sees what is committed, as in the READ COMMITTED transaction it replaces, and the
-        connection goes back to the pool as soon as the query is done. A read is safe to
-        repeat, so a connection PostgreSQL dropped (a restart) costs a retry on a new
-        connection, not a 503.
+        on a session in autocommit: no BEGIN/ROLLBACK round trips, each statement sees what is
+        committed, as in the READ COMMITTED transaction it replaces. A read is safe to repeat,
+        so a connection PostgreSQL dropped (a restart) costs a retry on a new one, not a 503.
         """
         if self._session is not None:
             return await query(self._session)
+        if self._read_session is None:
+            self._read_session = self._read_session_factory()
         try:
-            return await self._read_once(query)
+            return await query(self._read_session)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
-            # The pool has discarded that connection and every older one.
             logger.info("read_retried", error=type(exc.orig).__name__)
-        return await self._read_once(query)
-
-    async def _read_once[T](self, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        session = self._read_session_factory()
-        try:
-            return await query(session)
-        finally:
-            await _close(session)
+        # The pool has thrown away the dead connection and every older one: this gets a new one.
+        await self._read_session.rollback()
+        return await query(self._read_session)
 
     def record(self, event: Event) -> None:
         """Publish `event` once the transaction has committed, never before."""
@@ -97,18 +91,15 @@ class UnitOfWork:
             await self._session.rollback()
 
     async def close(self) -> None:
-        """Close the transaction's session, if one was opened: what is not committed is
-        rolled back."""
-        if self._session is not None:
-            await _close(self._session)
-
-
-async def _close(session: AsyncSession) -> None:
-    try:
-        await session.close()
-    except Exception as exc:
-        # The connection died after the work was done (the answer may be sent already): the
-        # pool discards it, and the outcome stands.
-        if not is_unavailable(exc):
-            raise
-        logger.warning("session_close_failed", error=type(exc).__name__)
+        """Close the sessions opened; anything not committed is rolled back."""
+        for session in (self._session, self._read_session):
+            if session is None:
+                continue
+            try:
+                await session.close()
+            except Exception as exc:
+                # The connection died after the work was done (the answer may be sent already):
+                # the pool discards it, and the request's outcome stands.
+                if not is_unavailable(exc):
+                    raise
+                logger.warning("session_close_failed", error=type(exc).__name__)

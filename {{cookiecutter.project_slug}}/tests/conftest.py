@@ -144,10 +144,11 @@ def container(app: FastAPI) -> Container:
 @contextlib.asynccontextmanager
 async def rolled_back(container: Container) -> AsyncIterator[AsyncConnection]:
     """Every session of `container` joins one transaction that is rolled back at the end."""
-    original = container.session_factory
+    original = container.session_factory, container.read_session_factory
     async with container.engine.connect() as connection:
         transaction = await connection.begin()
-        container.session_factory = async_sessionmaker(
+        # Reads too: outside the test's transaction they would not see its rows.
+        container.session_factory = container.read_session_factory = async_sessionmaker(
             bind=connection,
             expire_on_commit=False,
             autoflush=False,
@@ -156,7 +157,7 @@ async def rolled_back(container: Container) -> AsyncIterator[AsyncConnection]:
         try:
             yield connection
         finally:
-            container.session_factory = original
+            container.session_factory, container.read_session_factory = original
             await transaction.rollback()
 
 

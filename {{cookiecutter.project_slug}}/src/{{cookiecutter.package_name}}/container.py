@@ -36,8 +36,8 @@ from {{ cookiecutter.package_name }}.circuit_breaker import CircuitBreaker
 {%- endif %}
 from {{ cookiecutter.package_name }}.db import (
     create_engine,
+    create_read_session_factory,
     create_session_factory,
-    is_unavailable,
 )
 from {{ cookiecutter.package_name }}.events import DiscardingPublisher, EventPublisher
 {%- if cookiecutter.use_redis %}
@@ -70,6 +70,7 @@ class Container:
     settings: Settings
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
+    read_session_factory: async_sessionmaker[AsyncSession]
     events: EventPublisher
     rate_limiter: RateLimiter
     cache: Cache
@@ -88,19 +89,12 @@ class Container:
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        """A session for one request or message; anything not committed is rolled back."""
-        session = self.session_factory()
+        """A unit of work for one request or message; anything not committed is rolled back."""
+        uow = UnitOfWork(self.session_factory, self.read_session_factory, self.events)
         try:
-            yield UnitOfWork(session, self.events)
+            yield uow
         finally:
-            try:
-                await session.close()
-            except Exception as exc:
-                # The connection died after the work was done (the answer may be sent already):
-                # the pool discards it, and the request's outcome stands.
-                if not is_unavailable(exc):
-                    raise
-                logger.warning("session_close_failed", error=type(exc).__name__)
+            await uow.close()
 
 
 async def wait_for(name: str, check: ReadinessCheck, *, attempts: int) -> None:
@@ -202,6 +196,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
             settings=settings,
             engine=engine,
             session_factory=create_session_factory(engine),
+            read_session_factory=create_read_session_factory(engine),
             events=events,
             rate_limiter=rate_limiter,
             cache=cache,

@@ -4,8 +4,10 @@ problems with `Retry-After`, readiness fails, and everything recovers without a 
 import asyncio
 import uuid
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 from structlog.testing import capture_logs
 
 from {{ cookiecutter.package_name }}.main import create_app
@@ -51,6 +53,55 @@ async def test_connection_cut_mid_request_gives_503_problem(
 
     await db_proxy.restore()
     assert (await proxied_client.post("/api/v1/items", json=new_item())).status_code == 201
+
+
+TERMINATE = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = $1 AND pid <> pg_backend_pid()"
+)
+LEFT = "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"
+
+
+async def _terminate_backends(database_url: str) -> None:
+    """What a PostgreSQL restart does to the app's pooled connections; returns once gone."""
+    url = make_url(database_url)
+    admin = url.set(drivername="postgresql", database="postgres")
+    connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
+    try:
+        await connection.execute(TERMINATE, url.database)
+
+        async def gone() -> bool:
+            left: int = await connection.fetchval(LEFT, url.database)
+            return left == 0
+
+        await until(gone)
+    finally:
+        await connection.close()
+
+
+async def test_connections_the_server_dropped_are_replaced_without_errors(
+    settings: Settings, fault_database_url: str, credentials: dict[str, str]
+) -> None:
+    database = database_settings(fault_database_url)
+    app = create_app(settings.model_copy(update={"database": database}))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=credentials
+        ) as client,
+    ):
+        created = await client.post("/api/v1/items", json=new_item())
+        assert created.status_code == 201
+        item = created.headers["location"]
+        assert (await client.get("/api/v1/items")).status_code == 200
+
+        await _terminate_backends(fault_database_url)
+        # A write first: it is not retried, the checkout must hand out a live connection.
+        assert (await client.post("/api/v1/items", json=new_item())).status_code == 201
+        assert (await client.get(item)).status_code == 200
+        assert (await client.get("/api/v1/items")).status_code == 200
+        assert (await client.get("/health/ready")).status_code == 200
 
 
 async def test_statement_timeout_gives_503_problem(

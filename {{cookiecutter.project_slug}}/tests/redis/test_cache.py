@@ -34,6 +34,25 @@ async def test_second_read_is_served_from_the_cache(
     assert (await client.get(f"/api/v1/items/{item_id}")).json()["description"] == "v1"
 
 
+async def test_a_cache_hit_opens_no_database_session(
+    client: httpx.AsyncClient, container: Container
+) -> None:
+    item_id = await create_item(client, "hit-without-session")
+    assert (await client.get(f"/api/v1/items/{item_id}")).status_code == 200
+
+    def no_session() -> None:
+        raise AssertionError("a cache hit opened a database session")
+
+    factories = container.session_factory, container.read_session_factory
+    container.session_factory = container.read_session_factory = no_session  # type: ignore[assignment]
+    try:
+        response = await client.get(f"/api/v1/items/{item_id}")
+    finally:
+        container.session_factory, container.read_session_factory = factories
+    assert response.status_code == 200
+    assert response.json()["id"] == item_id
+
+
 async def test_update_invalidates_the_cached_item(
     client: httpx.AsyncClient, db: AsyncConnection
 ) -> None:

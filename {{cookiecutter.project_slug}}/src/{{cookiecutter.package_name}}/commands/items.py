@@ -3,6 +3,8 @@
 import uuid
 from functools import partial
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from {{ cookiecutter.package_name }}.cache import Cache
 from {{ cookiecutter.package_name }}.errors import (
     ConflictError,
@@ -10,7 +12,7 @@ from {{ cookiecutter.package_name }}.errors import (
     ValidationFailedError,
 )
 from {{ cookiecutter.package_name }}.events import Event
-from {{ cookiecutter.package_name }}.repositories.items import ItemRepository
+from {{ cookiecutter.package_name }}.repositories.items import ItemRepository, ItemRow
 from {{ cookiecutter.package_name }}.schemas.items import ItemCreate, ItemPage, ItemRead, ItemUpdate
 from {{ cookiecutter.package_name }}.schemas.pagination import Cursor, PageParams
 from {{ cookiecutter.package_name }}.unit_of_work import UnitOfWork
@@ -25,8 +27,12 @@ def cache_key(item_id: uuid.UUID) -> str:
 class ItemCommands:
     def __init__(self, uow: UnitOfWork, cache: Cache) -> None:
         self._uow = uow
-        self._items = ItemRepository(uow.session)
         self._cache = cache
+
+    @property
+    def _items(self) -> ItemRepository:
+        """The items of this unit's transaction (begun on first use): for writes."""
+        return ItemRepository(self._uow.session)
 
     async def create(self, data: ItemCreate) -> ItemRead:
         item = await self._items.add(name=data.name, description=data.description)
@@ -40,7 +46,7 @@ class ItemCommands:
     async def get(self, item_id: uuid.UUID) -> ItemRead:
         if (cached := await self._cache.get(cache_key(item_id))) is not None:
             return ItemRead.model_validate_json(cached)
-        item = await self._items.get(item_id)
+        item = await self._uow.read(lambda session: ItemRepository(session).get(item_id))
         if item is None:
             raise NotFoundError(f"Item {item_id} does not exist.")
         result = ItemRead.model_validate(item)
@@ -52,11 +58,21 @@ class ItemCommands:
             if params.offset:
                 raise ValidationFailedError("Use either offset or cursor, not both.")
             after = Cursor.decode(params.cursor)
-            rows = await self._items.list_after(limit=params.limit + 1, after=after)
+            rows = await self._uow.read(
+                lambda session: ItemRepository(session).list_after(
+                    limit=params.limit + 1, after=after
+                )
+            )
             offset, total = None, None
         else:
-            rows = await self._items.list_page(limit=params.limit + 1, offset=params.offset)
-            offset, total = params.offset, await self._items.count()
+
+            async def page_and_total(session: AsyncSession) -> tuple[list[ItemRow], int]:
+                items = ItemRepository(session)
+                page = await items.list_page(limit=params.limit + 1, offset=params.offset)
+                return page, await items.count()
+
+            rows, total = await self._uow.read(page_and_total)
+            offset = params.offset
         # One extra row tells whether a next page exists without a second query.
         has_next = len(rows) > params.limit
         rows = rows[: params.limit]

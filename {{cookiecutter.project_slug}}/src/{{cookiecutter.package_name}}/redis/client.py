@@ -2,10 +2,10 @@
 readiness check."""
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from redis.retry import Retry
 
 from {{ cookiecutter.package_name }}.circuit_breaker import CircuitBreaker
 from {{ cookiecutter.package_name }}.readiness import ReadinessCheck

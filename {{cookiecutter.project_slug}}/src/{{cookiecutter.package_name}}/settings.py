@@ -52,7 +52,13 @@ class DatabaseSettings(BaseModel):
     )
     pool_size: int = Field(default=10, ge=1, description="Connections kept open, per process.")
     max_overflow: int = Field(
-        default=10, ge=0, description="Extra connections allowed above the pool size under load."
+        default=0,
+        ge=0,
+        description=(
+            "Extra connections allowed above the pool size under load, each closed again when "
+            "it comes back to a full pool: under steady load every request beyond the pool "
+            "opens one. 0 (a fixed pool) spares PostgreSQL that churn."
+        ),
     )
     pool_timeout: float = Field(
         default=5.0, gt=0, description="Seconds to wait for a free pooled connection."

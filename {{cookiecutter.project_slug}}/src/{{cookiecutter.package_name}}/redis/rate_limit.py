@@ -33,7 +33,8 @@ if tat - now > window - interval then
   return {0, 0, math.ceil(tat - now - (window - interval)), math.ceil(tat - now)}
 end
 local new_tat = tat + interval
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil(new_tat - now))
+-- At least 1 ms: with a huge limit, the interval is lost in the rounding of `now`.
+redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.max(1, math.ceil(new_tat - now)))
 local remaining = math.max(0, math.floor((window - (new_tat - now)) / interval + 1e-9))
 return {1, remaining, 0, math.ceil(new_tat - now)}
 """

@@ -2,7 +2,9 @@
 problems with `Retry-After`, readiness fails, and everything recovers without a restart."""
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 
 import asyncpg  # type: ignore[import-untyped]
 import httpx
@@ -79,11 +81,13 @@ async def _terminate_backends(database_url: str) -> None:
         await connection.close()
 
 
-async def test_connections_the_server_dropped_are_replaced_without_errors(
-    settings: Settings, fault_database_url: str, credentials: dict[str, str]
-) -> None:
-    database = database_settings(fault_database_url)
-    app = create_app(settings.model_copy(update={"database": database}))
+@contextlib.asynccontextmanager
+async def serving(
+    settings: Settings, credentials: dict[str, str]
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with `settings`, started, and a client calling it in-process (a 500 stays an
+    answer: these tests look at what clients get)."""
+    app = create_app(settings)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with (
         app.router.lifespan_context(app),
@@ -91,6 +95,14 @@ async def test_connections_the_server_dropped_are_replaced_without_errors(
             transport=transport, base_url="http://testserver", headers=credentials
         ) as client,
     ):
+        yield client
+
+
+async def test_connections_the_server_dropped_are_replaced_without_errors(
+    settings: Settings, fault_database_url: str, credentials: dict[str, str]
+) -> None:
+    database = database_settings(fault_database_url)
+    async with serving(settings.model_copy(update={"database": database}), credentials) as client:
         created = await client.post("/api/v1/items", json=new_item())
         assert created.status_code == 201
         item = created.headers["location"]
@@ -108,14 +120,7 @@ async def test_statement_timeout_gives_503_problem(
     settings: Settings, fault_database_url: str, credentials: dict[str, str]
 ) -> None:
     database = database_settings(fault_database_url, statement_timeout_ms=300)
-    app = create_app(settings.model_copy(update={"database": database}))
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=transport, base_url="http://testserver", headers=credentials
-        ) as client,
-    ):
+    async with serving(settings.model_copy(update={"database": database}), credentials) as client:
         async with locked_table(fault_database_url, "items"):
             response = await client.post("/api/v1/items", json=new_item())
         assert_unavailable_problem(response)

@@ -58,10 +58,11 @@ async def test_connection_cut_mid_request_gives_503_problem(
 
 
 TERMINATE = (
-    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity"
     " WHERE datname = $1 AND pid <> pg_backend_pid()"
 )
-LEFT = "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"
+# Only the terminated backends: the app may open new ones meanwhile (its dependency probe).
+LEFT = "SELECT count(*) FROM pg_stat_activity WHERE pid = any($1::int[])"
 
 
 async def _terminate_backends(database_url: str) -> None:
@@ -70,10 +71,10 @@ async def _terminate_backends(database_url: str) -> None:
     admin = url.set(drivername="postgresql", database="postgres")
     connection = await asyncpg.connect(admin.render_as_string(hide_password=False))
     try:
-        await connection.execute(TERMINATE, url.database)
+        terminated = [row["pid"] for row in await connection.fetch(TERMINATE, url.database)]
 
         async def gone() -> bool:
-            left: int = await connection.fetchval(LEFT, url.database)
+            left: int = await connection.fetchval(LEFT, terminated)
             return left == 0
 
         await until(gone)

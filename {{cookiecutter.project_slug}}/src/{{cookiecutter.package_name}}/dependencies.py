@@ -2,7 +2,7 @@
 
 Providers that do no I/O are still `async def`: FastAPI runs a plain `def` in the threadpool,
 two thread hops per request for nothing. A resource's commands provider opens its unit of work
-itself, in one dependency: a route that also takes `UnitOfWorkDep` would get a second one.
+itself: each request's commands get one unit of work, from one dependency.
 """
 
 # scaffold: registry
@@ -16,7 +16,6 @@ from starlette.requests import HTTPConnection
 from {{ cookiecutter.package_name }}.commands.items import ItemCommands
 from {{ cookiecutter.package_name }}.container import Container
 from {{ cookiecutter.package_name }}.settings import Settings
-from {{ cookiecutter.package_name }}.unit_of_work import UnitOfWork
 
 
 async def get_container(connection: HTTPConnection) -> Container:
@@ -33,18 +32,10 @@ async def get_settings_dep(container: ContainerDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-async def get_unit_of_work(container: ContainerDep) -> AsyncIterator[UnitOfWork]:
-    async with container.unit_of_work() as uow:
-        yield uow
-
-
-UnitOfWorkDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
-
-
 async def get_item_commands(connection: HTTPConnection) -> AsyncIterator[ItemCommands]:
     # One dependency rather than three (container, unit of work, commands): FastAPI's solving
     # of each is a good part of a cached read's CPU (~10% measured on a cache hit).
-    container = cast(Container, connection.app.state.container)
+    container = await get_container(connection)
     async with container.unit_of_work() as uow:
         yield ItemCommands(uow, container.cache)
 

@@ -33,8 +33,10 @@ if tat - now > window - interval then
   return {0, 0, math.ceil(tat - now - (window - interval)), math.ceil(tat - now)}
 end
 local new_tat = tat + interval
--- At least 1 ms: with a huge limit, the interval is lost in the rounding of `now`.
-redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.max(1, math.ceil(new_tat - now)))
+-- %.17g: the exact double (tostring keeps 14 digits, a tenth of a ms here, which could make
+-- `remaining` one short). At least 1 ms: with a huge limit, the interval is lost in `now`.
+local ttl = math.max(1, math.ceil(new_tat - now))
+redis.call('SET', KEYS[1], string.format('%.17g', new_tat), 'PX', ttl)
 local remaining = math.max(0, math.floor((window - (new_tat - now)) / interval + 1e-9))
 return {1, remaining, 0, math.ceil(new_tat - now)}
 """

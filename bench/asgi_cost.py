@@ -3,8 +3,9 @@
 Run by `python -m bench.profile middleware|db` with the generated project's interpreter (it
 imports `<package>.main`); no network, no server: what is left is the app's own cost.
 `/health/live`: the app without one middleware at a time. `/api/v1/items/<id>`: the item read
-with the database providers made `async def` (no threadpool hop) and/or without the pool's
-pre-ping. Rounds alternate over the variants; the median is printed.
+layer by layer, from the whole app down to asyncpg (`Layers`), and the statements it runs.
+Rounds alternate over the variants; the median is printed. `BENCH_TOKEN`, when set, goes in
+every request's `Authorization` header (the default project authenticates its API).
 
 usage: python asgi_cost.py <package> <path> [requests] [rounds]
 """
@@ -16,10 +17,15 @@ import os
 import statistics
 import sys
 import time
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "baselines"))
+
+_TOKEN = os.environ.get("BENCH_TOKEN")
+AUTHORIZATION = [(b"authorization", b"Bearer " + _TOKEN.encode())] if _TOKEN else []
 
 
 def scope(path: str) -> dict[str, Any]:
@@ -33,7 +39,7 @@ def scope(path: str) -> dict[str, Any]:
         "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": [(b"host", b"127.0.0.1"), (b"user-agent", b"bench")],
+        "headers": [(b"host", b"127.0.0.1"), (b"user-agent", b"bench"), *AUTHORIZATION],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
         "state": {},
@@ -98,52 +104,90 @@ def variants(package: str) -> dict[str, Any]:
     return found
 
 
-def db_variants(package: str) -> dict[str, Any]:
-    """The item read as generated, and with the two changes measured (applied in-process)."""
-    main = importlib.import_module(f"{package}.main")
-    dependencies = importlib.import_module(f"{package}.dependencies")
-    full = main.create_app()
-    asyncpg_app = importlib.import_module("asyncpg_items").app
-    providers = main.create_app()
-    # Same bodies as the generated providers, but `async def`: FastAPI awaits them in the event
-    # loop instead of sending each to a worker thread.
-    for name in ("get_container", "get_settings_dep", "get_item_commands"):
-        function = getattr(dependencies, name, None)
-        if function is None or asyncio.iscoroutinefunction(function):
-            continue
+class Layers:
+    """The item read through fewer and fewer layers, from the whole app down to asyncpg: the
+    difference between two rows is what the layer between them costs."""
 
-        async def awaited(*args: Any, __function: Any = function, **kwargs: Any) -> Any:
-            return __function(*args, **kwargs)
+    def __init__(self, package: str, item_id: str) -> None:
+        main = importlib.import_module(f"{package}.main")
+        self.repository = importlib.import_module(f"{package}.repositories.items").ItemRepository
+        self.baseline = importlib.import_module("asyncpg_items")
+        self.path = f"/api/v1/items/{item_id}"
+        self.key = uuid.UUID(item_id)
+        self.full = main.create_app()
+        self.bare = main.create_app()
+        self.bare.user_middleware = []
+        self.apps = [self.baseline.app, self.full, self.bare]
 
-        awaited.__signature__ = __import__("inspect").signature(function)  # type: ignore[attr-defined]
-        providers.dependency_overrides[function] = awaited
-    return {
-        "FastAPI + asyncpg (baseline)": asyncpg_app,
-        "full": full,
-        "async providers": providers,
-        "no pool pre-ping": full,
-        "async providers, no pre-ping": providers,
-    }
+    def calls(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        return {
+            "FastAPI + asyncpg (baseline)": lambda: self.request(self.baseline.app),
+            "full": lambda: self.request(self.full),
+            "without any middleware": lambda: self.request(self.bare),
+            "unit of work read (the route's database part)": self.unit_of_work_read,
+            "repository get on a session (SQLAlchemy)": self.repository_get,
+            "asyncpg fetchrow (the baseline's database part)": self.fetchrow,
+        }
+
+    async def request(self, app: Any) -> None:
+        await app(scope(self.path), receive, expect_ok)
+
+    async def unit_of_work_read(self) -> None:
+        async with self.full.state.container.unit_of_work() as uow:
+            await uow.read(lambda session: self.repository(session).get(self.key))
+
+    async def repository_get(self) -> None:
+        async with self.full.state.container.read_session_factory() as session:
+            await self.repository(session).get(self.key)
+
+    async def fetchrow(self) -> None:
+        await self.baseline.pool.fetchrow(self.baseline.QUERY, self.key)
+
+
+async def expect_ok(message: dict[str, Any]) -> None:
+    if message["type"] == "http.response.start" and message["status"] >= 400:
+        raise RuntimeError(f"answered {message['status']}")
+
+
+async def measure_db(package: str, path: str, requests: int, rounds: int) -> None:
+    layers = Layers(package, path.rsplit("/", 1)[-1])
+    calls = layers.calls()
+    results: dict[str, list[float]] = {name: [] for name in calls}
+    async with contextlib.AsyncExitStack() as stack:
+        for app in layers.apps:
+            await stack.enter_async_context(Lifespan(app))
+        for call in calls.values():
+            for _ in range(200):  # warm: pools, statement caches, the middleware stack
+                await call()
+        for _ in range(rounds):
+            for name, call in calls.items():
+                started = time.process_time()
+                for _ in range(requests):
+                    await call()
+                results[name].append((time.process_time() - started) / requests * 1e6)
+        await _print_statements(layers)
+    full = statistics.median(results["full"])
+    print(
+        f"CPU per item read in-process, {path}, median of {rounds} x {requests} (with the "
+        "client side of the database round trip):",
+        file=sys.stderr,
+    )
+    for name, samples in results.items():
+        value = statistics.median(samples)
+        print(f"  {value:8.1f} us  {value - full:+8.1f}  {name}", file=sys.stderr)
 
 
 async def measure(package: str, path: str, requests: int, rounds: int) -> None:
-    items = "/items/" in path
-    apps = db_variants(package) if items else variants(package)
+    apps = variants(package)
     results: dict[str, list[float]] = {name: [] for name in apps}
     async with contextlib.AsyncExitStack() as stack:
-        for app in {id(a): a for a in apps.values()}.values():
+        for app in apps.values():
             await stack.enter_async_context(Lifespan(app))
         for app in apps.values():
             await cost(app, path, 200)  # warm (builds the middleware stack too)
         for _ in range(rounds):
             for name, app in apps.items():
-                pools = [_pool(app)] if items else []
-                for pool in pools:
-                    if pool is not None:
-                        pool._pre_ping = "pre-ping" not in name
                 results[name].append(await cost(app, path, requests))
-        if items:
-            await _print_statements(apps["full"], path)
     full = statistics.median(results["full"])
     print(f"CPU per request in-process, {path}, median of {rounds} x {requests}:", file=sys.stderr)
     for name, samples in results.items():
@@ -151,35 +195,34 @@ async def measure(package: str, path: str, requests: int, rounds: int) -> None:
         print(f"  {value:8.1f} us  {value - full:+8.1f}  {name}", file=sys.stderr)
 
 
-async def _print_statements(app: Any, path: str) -> None:
-    """Statements asyncpg runs per item read of the generated app (its query logger sees the
-    simple-protocol ones: BEGIN, ROLLBACK, the pre-ping; the SELECT itself is one more)."""
+async def _print_statements(layers: Layers) -> None:
+    """Statements asyncpg runs per item read of the generated app, as configured. Its query
+    logger sees the simple-protocol ones (BEGIN, ROLLBACK, a pre-ping); the SELECT, a prepared
+    statement, is one more and not listed."""
     from sqlalchemy import event  # noqa: PLC0415
 
     seen: list[str] = []
-    engine = app.state.container.engine
+    engine = layers.full.state.container.engine
 
     def log_queries(dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.driver_connection.add_query_logger(lambda r: seen.append(r.query))
 
     event.listen(engine.sync_engine, "connect", log_queries)
     await engine.dispose()  # new connections, with the logger
-    pool = _pool(app)
-    pool._pre_ping = True
-    await cost(app, path, 10)
+    for _ in range(10):
+        await layers.request(layers.full)
     seen.clear()
-    await cost(app, path, 100)
+    for _ in range(100):
+        await layers.request(layers.full)
     event.remove(engine.sync_engine, "connect", log_queries)
     counts: dict[str, int] = {}
     for query in seen:
-        counts[query.strip()] = counts.get(query.strip(), 0) + 1
+        counts[" ".join(query.split())] = counts.get(" ".join(query.split()), 0) + 1
     listed = ", ".join(f"{n / 100:g} x {q!r}" for q, n in counts.items())
-    print(f"simple-protocol statements per item read, as generated: {listed}", file=sys.stderr)
-
-
-def _pool(app: Any) -> Any:
-    container = getattr(app.state, "container", None)
-    return container.engine.pool if container is not None else None
+    print(
+        f"simple-protocol statements per item read besides the SELECT: {listed or 'none'}",
+        file=sys.stderr,
+    )
 
 
 def main() -> None:
@@ -191,9 +234,10 @@ def main() -> None:
     try:
         import uvloop  # noqa: PLC0415
 
-        uvloop.run(measure(package, path, requests, rounds))
+        run = uvloop.run
     except ImportError:
-        asyncio.run(measure(package, path, requests, rounds))
+        run = asyncio.run
+    run((measure_db if "/items/" in path else measure)(package, path, requests, rounds))
 
 
 if __name__ == "__main__":

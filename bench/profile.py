@@ -4,8 +4,8 @@
 same load and records it with py-spy (`--gil`: only samples holding the GIL, i.e. Python CPU,
 not waits), then prints the frames with the largest inclusive and self share. py-spy comes from
 PATH or `uvx py-spy`. `middleware`: CPU per `/health/live` request through the app in-process,
-leaving out one middleware at a time; `db`: the item read in-process, as generated and with
-`async def` providers and/or no pool pre-ping (bench/asgi_cost.py).
+leaving out one middleware at a time; `db`: the item read in-process, layer by layer from the
+whole app down to asyncpg, and the statements it runs (bench/asgi_cost.py).
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ def _in_process_costs(bench: Bench, target: str) -> int:
         **bench.service_env(PORT="8000"),
         "BENCH_ASYNCPG_DSN": bench.database.asyncpg_dsn,
         "REDIS_CACHE_TTL_SECONDS": "0",  # the item reads reach PostgreSQL
+        **({"BENCH_TOKEN": token} if (token := bench.token()) else {}),
     }
     path = "/health/live" if target == "middleware" else f"/api/v1/items/{bench.item_ids[0]}"
     script = Path(__file__).resolve().parent / "asgi_cost.py"

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import structlog
 
 from {{ cookiecutter.package_name }}.logs import StdoutLogger, configure_logging, emit
+from {{ cookiecutter.package_name }}.request_context import request_id_var
 
 
 @contextlib.contextmanager
@@ -33,17 +34,24 @@ def lines(stdout: io.StringIO) -> list[dict[str, object]]:
 
 def test_app_and_library_lines_are_json_with_the_request_context() -> None:
     with stdout_lines() as stdout:
-        structlog.contextvars.bind_contextvars(request_id="req-1")
-        structlog.get_logger("tests.app").info("app_event", answer=42)
-        logging.getLogger("tests.library").warning("library %s", "event")
+        token = request_id_var.set("req-1")  # as the edge middleware and WS dispatch do
+        structlog.contextvars.bind_contextvars(user_id="user-1")
+        try:
+            structlog.get_logger("tests.app").info("app_event", answer=42)
+            logging.getLogger("tests.library").warning("library %s", "event")
+        finally:
+            request_id_var.reset(token)
+        structlog.get_logger("tests.app").info("outside_a_request")
 
-    app_line, library_line = lines(stdout)
+    app_line, library_line, outside = lines(stdout)
     assert app_line["event"] == "app_event"
     assert app_line["answer"] == 42
     assert library_line["event"] == "library event"
     for line in (app_line, library_line):
         assert line["request_id"] == "req-1"
+        assert line["user_id"] == "user-1"
         assert {"level", "logger", "timestamp"} <= line.keys()
+    assert "request_id" not in outside
 
 
 def test_levels_follow_the_standard_library_loggers() -> None:
@@ -77,11 +85,15 @@ def test_a_closed_stdout_does_not_fail_the_caller() -> None:
 
 def test_emit_writes_the_line_a_bound_logger_would() -> None:
     with stdout_lines() as stdout:
-        structlog.contextvars.bind_contextvars(request_id="req-1")
-        structlog.get_logger("tests.app").info("happened", answer=42, route="/x")
-        logger = StdoutLogger("tests.app")
-        emit(logger, "info", {"answer": 42, "route": "/x", "event": "happened"})
-        emit(logger, "debug", {"event": "below_log_level"})
+        token = request_id_var.set("req-1")
+        structlog.contextvars.bind_contextvars(user_id="user-1")
+        try:
+            structlog.get_logger("tests.app").info("happened", answer=42, route="/x")
+            logger = StdoutLogger("tests.app")
+            emit(logger, "info", {"answer": 42, "route": "/x", "event": "happened"})
+            emit(logger, "debug", {"event": "below_log_level"})
+        finally:
+            request_id_var.reset(token)
 
     bound, emitted = lines(stdout)
     assert str(bound.pop("timestamp")) <= str(emitted.pop("timestamp"))

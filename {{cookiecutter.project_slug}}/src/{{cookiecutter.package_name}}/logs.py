@@ -1,7 +1,9 @@
 """structlog for the app and the standard library (uvicorn, SQLAlchemy) alike.
 
-JSON lines outside development, a console renderer in development. Request-scoped values
-(request id, user) are bound with `structlog.contextvars` and appear on every line.
+JSON lines outside development, a console renderer in development. Every line written while
+a request (or a message) is handled carries its `request_id`, read from
+`request_context.request_id_var` (the one place the id is kept; problems and audit entries read
+it there too). Other request-scoped values (the user) are bound with `structlog.contextvars`.
 
 The app's own lines are rendered by structlog and written straight to stdout: the standard
 library's path (a `LogRecord`, the caller's frame, a handler and `ProcessorFormatter`) cost
@@ -16,6 +18,8 @@ from typing import Any, cast
 
 import structlog
 from structlog.typing import EventDict, Processor
+
+from {{ cookiecutter.package_name }}.request_context import request_id_var
 
 
 class StdoutLogger:
@@ -79,8 +83,17 @@ def emit(logger: StdoutLogger, method_name: str, event_dict: EventDict) -> None:
     logger.msg(line)  # the renderer, the last processor, made the dict a string
 
 
+def add_request_id(logger: object, method_name: str, event_dict: EventDict) -> EventDict:
+    """The id of the request or message being handled, if any (`request_id_var`)."""
+    request_id = request_id_var.get()
+    if request_id is not None:
+        event_dict.setdefault("request_id", request_id)
+    return event_dict
+
+
 def configure_logging(*, level: str, json: bool) -> None:
     shared: list[Processor] = [
+        add_request_id,
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,

@@ -18,6 +18,7 @@ def test_served_app_answers_and_logs_one_json_access_line(server: Server) -> Non
     assert record["event"] == "request"
     assert record["status"] == 200
     assert record["route"] == "/health/live"
+    assert record["request_id"] == "e2e-probe-1"
 
 
 def test_item_round_trip_over_a_real_socket(server: Server) -> None:

@@ -19,11 +19,11 @@ def request_id_of(scope: Scope) -> str:
 
 
 def bind_request_id(request_id: str) -> Token[str | None]:
-    """Make `request_id` the current one, for every log line, problem and audit entry; returns
-    the token `request_id_var.reset` takes. A new request starts with no other log context."""
+    """Make `request_id` the current one, for every log line (`logs.add_request_id`), problem
+    and audit entry; returns the token `request_id_var.reset` takes. A new request starts with
+    no other log context."""
     token = request_id_var.set(request_id)
     structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(request_id=request_id)
     return token
 
 

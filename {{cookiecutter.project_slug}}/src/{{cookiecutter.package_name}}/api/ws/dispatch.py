@@ -138,7 +138,6 @@ class _Message:
     __slots__ = (
         "_audit",
         "_id_token",
-        "_log_tokens",
         "_started",
         "label",
         "outcome",
@@ -165,7 +164,6 @@ class _Message:
     def __enter__(self) -> Self:
         self._started = time.perf_counter()
         self._id_token = request_id_var.set(self.request_id)
-        self._log_tokens = structlog.contextvars.bind_contextvars(request_id=self.request_id)
         return self
 
     def __exit__(
@@ -197,7 +195,6 @@ class _Message:
                 details=details,
             )
             audit.record(entry)
-        structlog.contextvars.reset_contextvars(**self._log_tokens)
         request_id_var.reset(self._id_token)
 
     def fail(self, message_id: str | int | None, reply_type: str, exc: Exception) -> str:

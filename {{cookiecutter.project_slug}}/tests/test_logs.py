@@ -34,7 +34,7 @@ def lines(stdout: io.StringIO) -> list[dict[str, object]]:
 
 def test_app_and_library_lines_are_json_with_the_request_context() -> None:
     with stdout_lines() as stdout:
-        token = request_id_var.set("req-1")  # as the edge middleware and WS dispatch do
+        token = request_id_var.set("req-1")  # as the edge middleware does
         structlog.contextvars.bind_contextvars(user_id="user-1")
         try:
             structlog.get_logger("tests.app").info("app_event", answer=42)

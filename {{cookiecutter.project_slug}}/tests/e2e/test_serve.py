@@ -35,5 +35,5 @@ def test_sigterm_stops_the_server_cleanly(server_env: dict[str, str], tmp_path: 
         code = stop_server(running)
     # uvicorn re-raises the signal after a graceful shutdown, so the exit code names it.
     assert code in (0, -signal.SIGTERM), running.output()
-    assert '"event": "shutdown"' in running.output()
+    assert '"event":"shutdown"' in running.output()
     assert "Application shutdown complete" in running.output()

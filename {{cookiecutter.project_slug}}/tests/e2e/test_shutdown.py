@@ -57,5 +57,5 @@ async def test_sigterm_lets_the_in_flight_write_finish_and_audits_it(
     # uvicorn re-raises the signal after a graceful shutdown, so the exit code names it.
     assert code in (0, -signal.SIGTERM), server.output()
     assert await audit_statuses(e2e_database_url, request_id) == [201]
-    assert '"event": "audit_stopped"' in server.output()
-    assert '"event": "shutdown_complete"' in server.output()
+    assert '"event":"audit_stopped"' in server.output()
+    assert '"event":"shutdown_complete"' in server.output()

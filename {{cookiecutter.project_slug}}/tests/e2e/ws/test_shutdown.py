@@ -20,4 +20,4 @@ async def test_sigterm_closes_every_socket_with_1012_or_1001(
     # uvicorn sends 1012 itself before the app's shutdown; the lifespan sends 1001 to any left.
     assert codes <= {1001, 1012}, codes
     assert exit_code in (0, -signal.SIGTERM), running.output()
-    assert running.output().count('"event": "ws_disconnected"') == 2
+    assert running.output().count('"event":"ws_disconnected"') == 2

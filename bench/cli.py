@@ -29,7 +29,7 @@ FIGURES = ("render", "http", "items", "cached", "ws", "memory", "broadcast", "ma
 MATRIX_CACHE = TEMPLATE_DIR / ".pytest_cache" / "v" / "template" / "matrix"
 VERSIONED = (
     "fastapi", "starlette", "uvicorn", "uvloop", "httptools", "websockets", "pydantic",
-    "sqlalchemy", "asyncpg", "structlog", "prometheus-client", "redis", "pyjwt",
+    "sqlalchemy", "asyncpg", "structlog", "orjson", "prometheus-client", "redis", "pyjwt",
 )  # fmt: skip
 
 

@@ -217,7 +217,8 @@ async def _print_statements(layers: Layers) -> None:
     event.remove(engine.sync_engine, "connect", log_queries)
     counts: dict[str, int] = {}
     for query in seen:
-        counts[" ".join(query.split())] = counts.get(" ".join(query.split()), 0) + 1
+        statement = " ".join(query.split())
+        counts[statement] = counts.get(statement, 0) + 1
     listed = ", ".join(f"{n / 100:g} x {q!r}" for q, n in counts.items())
     print(
         f"simple-protocol statements per item read besides the SELECT: {listed or 'none'}",

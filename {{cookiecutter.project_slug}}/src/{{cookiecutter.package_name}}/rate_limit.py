@@ -6,12 +6,13 @@ container without touching its callers.
 
 import math
 import time
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
+    """What a hit decided. Immutable; a named tuple because one is built on every hit, and a
+    frozen dataclass costs three to four times as much to build."""
+
     allowed: bool
     limit: int
     remaining: int
@@ -53,7 +54,6 @@ class InProcessRateLimiter:
         new_tat = tat + interval
         self._tat[key] = new_tat
         remaining = max(0, math.floor((window - (new_tat - now)) / interval + 1e-9))
-        # Positional: a frozen dataclass's keyword call costs a third more, on every hit.
         return Decision(True, limit, remaining, 0.0, new_tat - now)
 
     def _evict(self, now: float) -> None:

@@ -1,5 +1,6 @@
 """Who is acting and in which request (or message): for logs, problems and the audit log."""
 
+import os
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -20,6 +21,12 @@ _actor_slot: ContextVar[_ActorSlot | None] = ContextVar("actor_slot", default=No
 
 def current_request_id() -> str | None:
     return request_id_var.get()
+
+
+def new_request_id() -> str:
+    """A new id for a request or a message: 128 random bits as 32 hex digits, as many as a
+    UUID4 has, without building a `UUID` object (a fifth of the cost, paid on every one)."""
+    return os.urandom(16).hex()
 
 
 class _ActorScope:

@@ -1,21 +1,20 @@
 """`X-Request-ID`: the client's when it is safe, else a new full-length one; bound for logs."""
 
 import re
-import secrets
 from contextvars import Token
 
 import structlog
 from starlette.types import Scope
 
-from {{ cookiecutter.package_name }}.request_context import request_id_var
+from {{ cookiecutter.package_name }}.request_context import new_request_id, request_id_var
 
 HEADER = b"x-request-id"
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 def request_id_of(scope: Scope) -> str:
-    """The client's id, or 32 random hex digits (as many as a UUID4 has, without the object)."""
-    return _incoming(scope) or secrets.token_hex(16)
+    """The client's id, or a new one."""
+    return _incoming(scope) or new_request_id()
 
 
 def bind_request_id(request_id: str) -> Token[str | None]:

@@ -5,7 +5,6 @@ work. Whatever goes wrong becomes an error frame; the connection stays open.
 """
 
 import logging
-import os
 import time
 from http import HTTPStatus
 from types import TracebackType
@@ -39,7 +38,7 @@ from {{ cookiecutter.package_name }}.errors import (
     validation_errors,
 )
 from {{ cookiecutter.package_name }}.metrics import DB_UNAVAILABLE
-from {{ cookiecutter.package_name }}.request_context import request_id_var
+from {{ cookiecutter.package_name }}.request_context import new_request_id, request_id_var
 
 if TYPE_CHECKING:
     from {{ cookiecutter.package_name }}.container import Container
@@ -147,9 +146,7 @@ class _Message:
     )
 
     def __init__(self) -> None:
-        # 128 random bits as 32 hex digits, like an HTTP request's id; a `UUID` object costs
-        # five times as much, once per message.
-        self.request_id = os.urandom(16).hex()
+        self.request_id = new_request_id()  # as an HTTP request's
         self.label = INVALID
         self.outcome = "ok"
         self.status: int = HTTPStatus.OK  # of the problem the message is answered with, if any

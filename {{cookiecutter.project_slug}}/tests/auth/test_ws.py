@@ -89,11 +89,20 @@ async def test_refused_token_closes_with_4401_and_says_why(
     assert closed.reason == "The access token has expired."
 
 
+@pytest.mark.parametrize(
+    "frame",
+    [
+        pytest.param('{"id": 1, "type": "ping", "data": {}}', id="a-message"),
+        pytest.param("{not json", id="not-json"),
+        # Nested past the JSON parser's stack: still a 4401, not a RecursionError (1011).
+        pytest.param("[" * 30_000 + "]" * 30_000, id="nested-too-deep"),
+    ],
+)
 async def test_first_frame_that_is_not_an_auth_frame_closes_with_4401(
-    session_app: FastAPI,
+    session_app: FastAPI, frame: str
 ) -> None:
     async with bare_socket(session_app) as ws:
-        await ws.send_json({"id": 1, "type": "ping", "data": {}})
+        await ws.send_text(frame)
         assert (await closed_with(ws)).code == 4401
 
 

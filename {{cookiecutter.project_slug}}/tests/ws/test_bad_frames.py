@@ -8,6 +8,9 @@ from httpx_ws import WebSocketDisconnect
 
 from tests.ws.conftest import Connect, receive, request
 
+# Nested past every JSON parser's stack, Python's own included, and under the size limit.
+DEEP = "[" * 30_000 + "]" * 30_000
+
 
 @pytest.mark.parametrize(
     ("frame", "status", "code", "echo"),
@@ -43,6 +46,16 @@ from tests.ws.conftest import Connect, receive, request
             "invalid_message",
             (6, "error"),
             id="data-not-an-object",
+        ),
+        # An error frame, not a RecursionError that closes the socket with 1011; no parser
+        # can read the id of such a frame either.
+        pytest.param(DEEP, 400, "invalid_message", (None, "error"), id="nested-too-deep"),
+        pytest.param(
+            '{"id": 7, "type": "ping", "data": ' + DEEP + "}",
+            400,
+            "invalid_message",
+            (None, "error"),
+            id="data-nested-too-deep",
         ),
     ],
 )

@@ -119,7 +119,7 @@ def _frame_token(text: str | None) -> str | None:
         return None
     try:
         frame = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's stack
         return None
     if not isinstance(frame, dict) or frame.get("type") != AUTH_TYPE:
         return None

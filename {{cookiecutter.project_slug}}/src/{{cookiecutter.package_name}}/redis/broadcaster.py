@@ -143,7 +143,7 @@ class RedisBroadcaster:
             if message["origin"] == self._origin:
                 return  # delivered locally when published
             event = Event(message["type"], message["topic"], message["data"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             logger.warning("broadcast_message_invalid", size=len(payload))
             return
         self.stats.received += 1

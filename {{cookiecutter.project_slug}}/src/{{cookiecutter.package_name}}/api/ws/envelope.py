@@ -60,7 +60,7 @@ def salvage_id(text: str) -> str | int | None:
     """The `id` of a frame that failed validation, if it has a valid one, to echo it."""
     try:
         raw = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's stack
         return None
     candidate = raw.get("id") if isinstance(raw, dict) else None
     if isinstance(candidate, str) and 0 < len(candidate) <= 64:

@@ -1,4 +1,5 @@
 """One client socket: a bounded send queue drained by its own writer task, and a bounded close.
+Both are made with the first frame that has to wait: an idle connection holds neither.
 
 Nothing that sends to a connection from elsewhere ever waits for its client: `push` queues or,
 when the queue is full, drops the client (close 4000). A slow reader therefore never stalls a
@@ -40,7 +41,10 @@ class Connection:
         self.identity = identity
         self.topics: set[str] = set()
         self.close_code: int | None = None
-        self._queue: asyncio.Queue[str] = asyncio.Queue(send_queue_size)
+        self._send_queue_size = send_queue_size
+        # Made, with the writer task, on the first `push`: ~4 KiB a connection (four deques, a
+        # task and its frame) that most connections, which never get a broadcast, do not need.
+        self._queue: asyncio.Queue[str] | None = None
         # Held while a frame is written, by the writer task or by the reader (`reply`): frames
         # go out whole and in order, and the close frame comes last.
         self._sending = asyncio.Lock()
@@ -67,6 +71,9 @@ class Connection:
     def push(self, frame: str) -> None:
         if self._closing:
             return
+        if self._queue is None:
+            self._queue = asyncio.Queue(self._send_queue_size)
+            self._writer = self._spawn(self._write(self._queue))
         try:
             self._queue.put_nowait(frame)
         except asyncio.QueueFull:
@@ -77,7 +84,8 @@ class Connection:
         """Answer the client's own message. With nothing queued or being written the reader
         writes it itself, sparing a wake-up of the writer task per message; else it is queued
         behind the rest, so frames keep their order."""
-        if self._closing or self._sending.locked() or not self._queue.empty():
+        queued = self._queue is not None and not self._queue.empty()
+        if self._closing or self._sending.locked() or queued:
             self.push(frame)
             return
         await self._sending.acquire()  # `async with` would cost two more coroutines a reply
@@ -98,12 +106,11 @@ class Connection:
         return message
 
     async def run(self, reader: Coroutine[Any, Any, None]) -> None:
-        """Write queued frames while `reader` reads; return once either side ends it."""
+        """Read with `reader` (and write what gets queued) until either side ends it."""
         # The connection's log context (its id, the handshake's request id) for every task it
         # starts, even one a broadcast starts from an HTTP request's context.
         self._context = contextvars.copy_context()
         self._watch()
-        self._writer = self._spawn(self._write())
         reading = self._spawn(reader)
         reading.add_done_callback(lambda _: self._finished.set())
         try:
@@ -112,7 +119,7 @@ class Connection:
             for timer in (self._idle_timer, self._expiry_timer):
                 if timer is not None:
                     timer.cancel()
-            tasks = {self._writer, reading, *self._tasks}
+            tasks = {reading, *self._tasks}  # the writer, if there is one, among them
             for task in tasks:
                 task.cancel()
             results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -128,7 +135,8 @@ class Connection:
         self.close_code = code
         try:
             async with asyncio.timeout(self._close_timeout):
-                if flush and self._writer is not None and not self._writer.done():
+                writing = self._writer is not None and not self._writer.done()
+                if flush and writing and self._queue is not None:
                     await self._queue.join()
                 if self._writer is not None:
                     self._writer.cancel()
@@ -147,14 +155,14 @@ class Connection:
         if self.close_code is None:
             self.close_code = code
 
-    async def _write(self) -> None:
+    async def _write(self, queue: asyncio.Queue[str]) -> None:
         while True:
-            frame = await self._queue.get()
+            frame = await queue.get()
             try:
                 async with self._sending:
                     await self._send(frame)
             finally:
-                self._queue.task_done()
+                queue.task_done()
 
     async def _send(self, frame: str) -> None:
         self._frames_started += 1
